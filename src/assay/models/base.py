@@ -1,0 +1,136 @@
+"""The provider-neutral request/response types and the `Model` protocol.
+
+Every provider has the same two verbs, `generate` and `loglikelihood`. Each takes a
+batch of requests and yields `(index, Response)` pairs as they finish, in any order:
+an HTTP provider streams them as its concurrent requests return, a local provider
+sorts and batches them. The runner consumes the stream and logs each sample as soon
+as its response is in, so a crash loses nothing that finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+Message = dict[str, str]  # {"role": "user" | "system" | "assistant", "content": "..."}
+RequestKind = Literal["generate", "loglikelihood"]
+
+
+@dataclass(slots=True)
+class GenerateConfig:
+    """Sampling settings for `generate` requests."""
+
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float | None = None
+    stop: list[str] | None = None
+    seed: int | None = None
+    logprobs: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "seed": self.seed,
+            "logprobs": self.logprobs,
+        }
+
+
+@dataclass(slots=True)
+class Request:
+    """One model call.
+
+    kind "generate": `input` is the prompt (a string, or chat messages) and `config`
+    the sampling settings.
+    kind "loglikelihood": `input` is the context string and `continuations` the
+    candidate continuations scored after it (one forward pass of the context can be
+    shared among them).
+    """
+
+    kind: RequestKind
+    input: str | list[Message]
+    config: GenerateConfig = field(default_factory=GenerateConfig)
+    continuations: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "input": self.input}
+        if self.kind == "generate":
+            d["config"] = self.config.to_dict()
+        else:
+            d["continuations"] = self.continuations
+        return d
+
+
+@dataclass(slots=True)
+class Response:
+    """What a model returned for one `Request`.
+
+    generate: `text`, optionally `token_logprobs` (log-probability of each generated
+    token).
+    loglikelihood: `loglikelihoods[i]` is the summed log-probability of
+    `continuations[i]` given the context, `is_greedy[i]` whether greedy decoding
+    would have produced it, and `continuation_tokens[i]` its length in tokens.
+    `error` holds the provider's final error text when the call failed for good.
+    """
+
+    text: str = ""
+    token_logprobs: list[float] | None = None
+    loglikelihoods: list[float] | None = None
+    is_greedy: list[bool] | None = None
+    continuation_tokens: list[int] | None = None
+    usage: dict[str, int] | None = None
+    latency: float = 0.0
+    error: str | None = None
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"text": self.text}
+        for key in ("token_logprobs", "loglikelihoods", "is_greedy", "continuation_tokens", "usage", "error"):
+            value = getattr(self, key)
+            if value is not None:
+                d[key] = value
+        d["latency"] = round(self.latency, 6)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Response:
+        return cls(
+            text=d.get("text", ""),
+            token_logprobs=d.get("token_logprobs"),
+            loglikelihoods=d.get("loglikelihoods"),
+            is_greedy=d.get("is_greedy"),
+            continuation_tokens=d.get("continuation_tokens"),
+            usage=d.get("usage"),
+            latency=d.get("latency", 0.0),
+            error=d.get("error"),
+        )
+
+
+@runtime_checkable
+class Model(Protocol):
+    """A model behind a provider. `name` is the full model string ("openai/gpt-4o-mini")."""
+
+    name: str
+
+    def generate(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
+        """Yield `(index into requests, Response)` for every request, as each finishes."""
+        ...
+
+    def loglikelihood(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
+        """Yield `(index into requests, Response)` for every loglikelihood request."""
+        ...
+
+    def cache_identity(self) -> dict[str, Any]:
+        """What, besides the request, determines the response (model, revision, dtype...).
+
+        The request cache keys on this, so two differently configured models never
+        share cached answers. Secrets must not appear here.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections, threads and memory."""
+        ...

@@ -1,0 +1,72 @@
+"""Model strings (`provider/model`) to provider instances.
+
+Providers are imported lazily so that `assay --help` never pays for torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from assay.errors import ModelError
+from assay.models.base import Model
+
+# provider prefix -> "module:class"
+PROVIDERS: dict[str, str] = {
+    "openai": "assay.models.openai:OpenAIModel",
+    "hf": "assay.models.hf:HFModel",
+}
+
+
+@dataclass(slots=True)
+class ModelOptions:
+    """Options every provider accepts; `model_args` holds provider-specific `k=v` pairs."""
+
+    base_url: str | None = None
+    model_args: dict[str, str] = field(default_factory=dict)
+    max_connections: int = 32
+    timeout: float = 120.0
+    max_retries: int = 8
+
+
+def parse_model_args(pairs: list[str]) -> dict[str, str]:
+    """Parse `["k=v", ...]` from `--model-arg`; a pair without `=` is an error."""
+    args: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ModelError(
+                f"bad model argument {pair!r}",
+                where="--model-arg",
+                fix="write each model argument as key=value, e.g. --model-arg dtype=float32",
+            )
+        args[key.strip()] = value.strip()
+    return args
+
+
+def split_model_string(model: str) -> tuple[str, str]:
+    provider, sep, name = model.partition("/")
+    if not sep or not name:
+        raise ModelError(
+            f"model {model!r} does not name a provider",
+            where="--model",
+            fix=f"write provider/model, e.g. openai/gpt-4o-mini or hf/smollm2; providers: {', '.join(PROVIDERS)}",
+        )
+    return provider, name
+
+
+def get_model(model: str, options: ModelOptions | None = None) -> Model:
+    """Build the provider for `model` ("openai/gpt-4o-mini", "hf/smollm2", ...)."""
+    provider, name = split_model_string(model)
+    target = PROVIDERS.get(provider)
+    if target is None:
+        raise ModelError(
+            f"unknown model provider {provider!r} in {model!r}",
+            where="--model",
+            fix=f"use one of: {', '.join(sorted(PROVIDERS))}",
+        )
+    module_name, class_name = target.split(":")
+    cls: Any = getattr(importlib.import_module(module_name), class_name)
+    instance: Model = cls(name, options or ModelOptions())
+    return instance
