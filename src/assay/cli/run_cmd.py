@@ -1,0 +1,98 @@
+"""`assay run`: evaluate a task on one or more models, or resume an interrupted run."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.errors import AssayError, ConfigError
+
+
+def _task_args(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"bad task argument {pair!r}", where="-T", fix="write -T key=value")
+        out[key] = value
+    return out
+
+
+def _exclusions(path: Path | None, task_name: str) -> set[str]:
+    if path is None:
+        return set()
+    from assay.data.contamination import load_contamination_report
+
+    report = load_contamination_report(path)
+    return set(report.get(task_name, set()))
+
+
+def run(
+    task: Annotated[str | None, typer.Argument(help="task name, tasks.py:function or tasks.yaml[:name]")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="provider/model; repeat for several")] = None,
+    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+    model_arg: Annotated[list[str] | None, typer.Option("--model-arg", "-M", help="provider option key=value")] = None,
+    task_arg: Annotated[list[str] | None, typer.Option("--task-arg", "-T", help="task argument key=value")] = None,
+    max_connections: Annotated[int, typer.Option(help="concurrent requests")] = 32,
+    timeout: Annotated[float, typer.Option(help="seconds per request")] = 120.0,
+    max_retries: Annotated[int, typer.Option(help="retries per request")] = 8,
+    log_dir: Annotated[Path, typer.Option(help="where run directories go")] = Path("./assay-runs"),
+    seed: Annotated[int, typer.Option(help="seed for sampling and few-shot choice")] = 0,
+    epochs: Annotated[int | None, typer.Option(help="samples per item (default: the task's)")] = None,
+    limit: Annotated[int | None, typer.Option(help="run the first N samples")] = None,
+    sample_id: Annotated[list[str] | None, typer.Option("--sample-id", help="run only these ids")] = None,
+    exclude_samples: Annotated[
+        Path | None, typer.Option(help="contamination report: skip the samples it flags")
+    ] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="use the request cache")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    resume: Annotated[Path | None, typer.Option(help="continue an interrupted run directory")] = None,
+) -> None:
+    """Evaluate TASK on each --model and print results with 95% confidence intervals."""
+    from assay.core.evaluate import evaluate_async, resume_async
+    from assay.models.registry import parse_model_args
+
+    current: list[Path] = [resume] if resume is not None else []
+    if resume is not None:
+        coroutine = resume_async(resume, progress=not quiet)
+    else:
+        if task is None or not model:
+            raise ConfigError("assay run needs a TASK and at least one --model", fix="e.g. assay run mmlu --model hf/smollm2")
+        from assay.core.discovery import resolve_task
+
+        resolved = resolve_task(task, _task_args(task_arg or []))
+        coroutine = evaluate_async(
+            resolved,
+            model,
+            base_url=base_url,
+            model_args=parse_model_args(model_arg or []),
+            max_connections=max_connections,
+            timeout=timeout,
+            max_retries=max_retries,
+            limit=limit,
+            sample_ids=sample_id,
+            exclude_ids=_exclusions(exclude_samples, resolved.name),
+            epochs=epochs,
+            seed=seed,
+            log_dir=log_dir,
+            cache=cache,
+            progress=not quiet,
+            on_run_start=current.append,
+        )
+    try:
+        result = asyncio.run(coroutine)
+    except KeyboardInterrupt:
+        where = current[-1] if current else "RUN_DIR"
+        typer.secho(
+            f"interrupted: finished samples are saved; continue with `assay run --resume {where}`", fg="yellow", err=True
+        )
+        raise typer.Exit(130) from None
+    except AssayError as exc:
+        hint = f"; finished samples are saved, continue with `assay run --resume {current[-1]}`" if current else ""
+        raise type(exc)(exc.what + hint, where=exc.where, fix=exc.fix) from exc
+    runs = result if isinstance(result, list) else [result]
+    for r in runs:
+        typer.echo(r.summary())

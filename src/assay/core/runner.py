@@ -1,0 +1,219 @@
+"""The runner: turns a task's samples into model requests, scores the responses and
+logs one record per (sample, epoch, variant) as soon as it is finished.
+
+One event loop, no per-sample threads. Cached responses are looked up in one batch
+before any request is sent; the rest stream from the provider, are scored, and are
+written to `samples.jsonl` (and the cache) in batches every `flush_interval` seconds.
+An interrupt or a provider failure flushes what finished and leaves the run
+resumable: `resume` skips every (sample, epoch, variant) already in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assay.core.cache import RequestCache, request_key
+from assay.core.rundir import SampleLog, cut_torn_tail, iter_records
+from assay.core.sample import Sample
+from assay.core.task import Task
+from assay.errors import TaskError
+from assay.models.base import Model, Request, Response
+from assay.scorers.base import Score
+
+RecordKey = tuple[str, int, str]  # (sample id, epoch, variant)
+
+
+@dataclass
+class RunOptions:
+    limit: int | None = None
+    sample_ids: Sequence[str] | None = None
+    exclude_ids: set[str] = field(default_factory=set)
+    epochs: int | None = None
+    seed: int = 0
+    cache: bool = True
+    cache_path: Path | None = None
+    flush_interval: float = 0.25
+    max_pending_scores: int = 64
+
+
+@dataclass
+class Progress:
+    """Counters the runner updates; a display polls them."""
+
+    total: int = 0
+    done: int = 0
+    resumed: int = 0
+    cached: int = 0
+    errors: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass(slots=True)
+class WorkItem:
+    sample: Sample
+    epoch: int
+    variant: str
+    request: Request
+    key: str = ""
+
+
+def select_samples(task: Task, options: RunOptions) -> list[Sample]:
+    """Apply --sample-id, --exclude-samples and --limit, in that order."""
+    samples = task.samples()
+    if options.sample_ids:
+        wanted = {str(s) for s in options.sample_ids}
+        known = {s.id for s in samples}
+        missing = sorted(wanted - known)
+        if missing:
+            raise TaskError(
+                f"sample id(s) not in task {task.name!r}: {', '.join(missing[:5])}",
+                fix="check --sample-id against the ids in samples.jsonl or the dataset",
+            )
+        samples = [s for s in samples if s.id in wanted]
+    if options.exclude_ids:
+        samples = [s for s in samples if s.id not in options.exclude_ids]
+    if options.limit is not None:
+        samples = samples[: options.limit]
+    if not samples:
+        raise TaskError(f"no samples left to run in task {task.name!r}", fix="check --limit, --sample-id and exclusions")
+    return samples
+
+
+def build_request(task: Task, template: Any, sample: Sample, seed: int) -> Request:
+    if task.scorer.request_kind == "loglikelihood":
+        context, continuations = template.render_loglikelihood(sample)
+        return Request("loglikelihood", context, continuations=list(continuations))
+    config = task.config
+    if config.temperature > 0 and config.seed is None:
+        from dataclasses import replace
+
+        config = replace(config, seed=seed)
+    return Request("generate", template.render(sample), config=config)
+
+
+def make_record(item: WorkItem, response: Response, score: Score) -> dict[str, Any]:
+    sample, request = item.sample, item.request
+    record: dict[str, Any] = {
+        "sample_id": sample.id,
+        "epoch": item.epoch,
+        "variant": item.variant,
+        "prompt": request.input,
+    }
+    if request.continuations is not None:
+        record["continuations"] = request.continuations
+    record["target"] = sample.target
+    if sample.choices is not None:
+        record["choices"] = sample.choices
+    if sample.cluster is not None:
+        record["cluster"] = sample.cluster
+    record["response"] = response.to_dict()
+    record["scores"] = score.value
+    record["answer"] = score.answer
+    if score.explanation is not None:
+        record["explanation"] = score.explanation
+    if score.metadata:
+        record["score_metadata"] = score.metadata
+    if sample.metadata:
+        record["metadata"] = sample.metadata
+    record["cached"] = response.cached
+    return record
+
+
+def done_keys(run_dir: Path) -> set[RecordKey]:
+    return {(r["sample_id"], int(r["epoch"]), r.get("variant", "")) for r in iter_records(run_dir)}
+
+
+async def run_samples(
+    task: Task,
+    model: Model,
+    run_dir: Path,
+    options: RunOptions,
+    progress: Progress | None = None,
+    on_flush: Callable[[], None] | None = None,
+) -> int:
+    """Run every not-yet-logged (sample, epoch) of `task` on `model`; returns records written."""
+    from assay.core.template import Template
+
+    template = Template.coerce(task.template)
+    progress = progress or Progress()
+    cut_torn_tail(run_dir)
+    finished = done_keys(run_dir)
+    epochs = options.epochs or task.epochs
+    samples = select_samples(task, options)
+    items = [
+        WorkItem(s, e, "", build_request(task, template, s, options.seed + e))
+        for e in range(1, epochs + 1)
+        for s in samples
+        if (s.id, e, "") not in finished
+    ]
+    progress.total = len(samples) * epochs
+    progress.done = progress.resumed = progress.total - len(items)
+
+    log = SampleLog(run_dir)
+    cache = RequestCache(options.cache_path) if options.cache else None
+    scorer = task.scorer
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush
+        if cache is not None:
+            cache.flush()  # cache first: a logged sample's answer must never be requested again
+        log.flush()
+        last_flush = time.monotonic()
+        if on_flush is not None:
+            on_flush()
+
+    def record(item: WorkItem, response: Response, score: Score) -> None:
+        log.append(make_record(item, response, score))
+        if cache is not None and not response.cached:
+            cache.put(item.key, response)
+        progress.done += 1
+        if time.monotonic() - last_flush >= options.flush_interval:
+            flush()
+
+    scoring: set[asyncio.Task[None]] = set()
+    limiter = asyncio.Semaphore(options.max_pending_scores)
+
+    async def score_async(item: WorkItem, response: Response) -> None:
+        async with limiter:
+            record(item, response, await scorer.ascore(item.sample, response))
+
+    async def handle(item: WorkItem, response: Response) -> None:
+        if scorer.is_async:
+            t = asyncio.create_task(score_async(item, response))
+            scoring.add(t)
+            t.add_done_callback(scoring.discard)
+        else:
+            record(item, response, scorer.score(item.sample, response))
+
+    try:
+        if cache is not None:
+            identity = model.cache_identity()
+            for item in items:
+                item.key = request_key(identity, item.request, item.epoch)
+            hits = cache.get_many(item.key for item in items)
+            progress.cached = len(hits)
+            for item in items:
+                if item.key in hits:
+                    await handle(item, hits[item.key])
+            items = [item for item in items if item.key not in hits]
+        if items:
+            requests = [item.request for item in items]
+            stream = model.loglikelihood(requests) if scorer.request_kind == "loglikelihood" else model.generate(requests)
+            async for index, response in stream:
+                await handle(items[index], response)
+        if scoring:
+            await asyncio.gather(*scoring)
+    finally:
+        for t in scoring:
+            t.cancel()
+        flush()
+        log.close()
+        if cache is not None:
+            cache.close()
+    return log.written

@@ -1,0 +1,31 @@
+"""Built-in tasks. Importing this module registers them (`assay list tasks`)."""
+
+from __future__ import annotations
+
+from assay.core.task import Task, task
+from assay.models.base import GenerateConfig
+
+
+@task
+def mmlu(subjects: str | None = None, fewshot: int = 0, mode: str = "loglikelihood") -> Task:
+    """MMLU, bundled slice: 4-way multiple choice, by log-likelihood (acc, acc_norm) or generation."""
+    from assay.core.template import multiple_choice_template
+    from assay.scorers import choice, letter_choice
+    from assay.suites.mmlu import mmlu_samples
+
+    if mode not in ("loglikelihood", "generate"):
+        from assay.errors import TaskError
+
+        raise TaskError(f"mmlu mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    wanted = [s.strip() for s in subjects.split(",")] if subjects else None
+    samples = mmlu_samples(wanted)
+    template = multiple_choice_template(fewshot=int(fewshot), fewshot_samples=samples if int(fewshot) else None)
+    if mode == "generate":
+        return Task(
+            dataset=samples,
+            template=template,
+            scorer=letter_choice(),
+            cluster_by="subject",
+            config=GenerateConfig(max_tokens=8, temperature=0.0),
+        )
+    return Task(dataset=samples, template=template, scorer=choice(), cluster_by="subject")
