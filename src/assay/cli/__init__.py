@@ -21,12 +21,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from assay.cli import inspect_cmds, run_cmd
+    from assay.cli import inspect_cmds, run_cmd, stats_cmds
 
     app.command("run")(run_cmd.run)
     app.command("show")(inspect_cmds.show)
     app.command("export")(inspect_cmds.export)
     app.command("list")(inspect_cmds.list_cmd)
+    app.command("compare")(stats_cmds.compare)
+    app.command("plan")(stats_cmds.plan)
 
 
 _register()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.core.rundir import iter_records, read_results, read_spec
-from assay.stats.estimate import Estimate
+
+if TYPE_CHECKING:
+    from assay.stats.estimate import Estimate
 
 
 class Run:
@@ -28,11 +30,15 @@ class Run:
 
     @property
     def results(self) -> dict[str, Estimate]:
+        from assay.stats.estimate import Estimate
+
         raw = self.raw_results or {}
         return {name: Estimate.from_dict(e) for name, e in raw.get("metrics", {}).items()}
 
     @property
     def groups(self) -> dict[str, dict[str, Estimate]]:
+        from assay.stats.estimate import Estimate
+
         raw = self.raw_results or {}
         return {
             g: {m: Estimate.from_dict(e) for m, e in metrics.items()} for g, metrics in raw.get("groups", {}).items()

@@ -1,0 +1,93 @@
+"""`assay compare` and `assay plan`: paired comparison of runs, and power planning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.errors import ConfigError
+
+
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="two or more run directories of the same task")],
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="metrics to compare (default: all)")] = None,
+    adjust: Annotated[str, typer.Option(help="p-value adjustment: holm, bonferroni, bh, by")] = "holm",
+    alpha: Annotated[float, typer.Option(help="significance level for grouping")] = 0.05,
+    format: Annotated[str, typer.Option("--format", help="table, markdown, latex, json")] = "table",
+) -> None:
+    """Paired differences between runs, sample by sample, with multiplicity-adjusted p-values."""
+    import warnings
+
+    from assay.core.compare import compare_runs
+    from assay.core.run import read_run
+    from assay.report.compare_tables import RENDERERS
+
+    if format not in RENDERERS:
+        raise ConfigError(f"unknown format {format!r}", fix=f"use one of: {', '.join(RENDERERS)}")
+    if adjust not in ("holm", "bonferroni", "bh", "by"):
+        raise ConfigError(f"unknown adjustment {adjust!r}", fix="use holm, bonferroni, bh or by")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the warnings are printed in the comparison's footer
+        result = compare_runs([read_run(p) for p in run_dirs], metrics=metric, adjust=adjust, alpha=alpha)
+    typer.echo(RENDERERS[format](result))
+
+
+def plan(
+    delta: Annotated[float | None, typer.Option(help="difference to detect, e.g. 0.03")] = None,
+    n: Annotated[int | None, typer.Option("--n", help="questions available: report the smallest detectable effect")] = None,
+    baseline: Annotated[float | None, typer.Option(help="baseline accuracy of 0/1 scores")] = None,
+    sd: Annotated[float | None, typer.Option(help="per-question score SD")] = None,
+    paired_rho: Annotated[float | None, typer.Option(help="correlation of the two models' scores")] = None,
+    design_effect: Annotated[
+        float | None, typer.Option(help="variance inflation from clustering (default 1, or read from runs)")
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="two-sided significance level")] = 0.05,
+    power: Annotated[float, typer.Option(help="probability of detecting the effect")] = 0.8,
+    from_run: Annotated[list[Path] | None, typer.Option("--from-run", help="read variance etc. from runs (1 or 2)")] = None,
+    metric: Annotated[str | None, typer.Option(help="metric to plan for (with --from-run)")] = None,
+) -> None:
+    """How many questions a comparison needs, or the smallest effect a given number can detect."""
+    from assay.stats import minimum_detectable_effect, sample_size
+
+    if (delta is None) == (n is None):
+        raise ConfigError("give exactly one of --delta (to get n) or --n (to get the detectable effect)")
+    kwargs: dict[str, float | None] = {}
+    source = ""
+    if from_run:
+        from assay.core.plan import inputs_from_runs
+        from assay.core.run import read_run
+
+        inputs = inputs_from_runs([read_run(p) for p in from_run], metric)
+        design_effect = inputs.design_effect if design_effect is None else design_effect
+        if inputs.sd_diff is not None:
+            kwargs["sd_diff"] = inputs.sd_diff
+        else:
+            kwargs["sd"] = inputs.sd
+            kwargs["paired_rho"] = paired_rho
+        source = (
+            f"from {len(from_run)} run(s), metric {inputs.metric}, {inputs.n} samples: sd={inputs.sd:.4f}"
+            + (f", sd of difference={inputs.sd_diff:.4f}" if inputs.sd_diff is not None else "")
+            + (f", correlation={inputs.correlation:.3f}" if inputs.correlation is not None else "")
+            + (f", {inputs.n_clusters} clusters" if inputs.n_clusters else "")
+            + f", design effect={design_effect:.3f}"
+        )
+    else:
+        if (baseline is None) == (sd is None):
+            raise ConfigError("give exactly one of --baseline (accuracy) or --sd, or plan --from-run RUN_DIR")
+        kwargs = {"p": baseline, "sd": sd, "paired_rho": paired_rho}
+    design_effect = 1.0 if design_effect is None else design_effect
+    try:
+        if delta is not None:
+            answer = sample_size(delta, alpha=alpha, power=power, design_effect=design_effect, **kwargs)  # type: ignore[arg-type]
+            typer.echo(f"questions needed to detect a difference of {delta:g}: {answer}")
+        else:
+            assert n is not None
+            mde = minimum_detectable_effect(n, alpha=alpha, power=power, design_effect=design_effect, **kwargs)  # type: ignore[arg-type]
+            typer.echo(f"smallest difference {n} questions detect: {mde:.4f}")
+    except ValueError as exc:
+        raise ConfigError(str(exc), where="assay plan") from exc
+    typer.echo(f"(alpha={alpha}, power={power}, two-sided, normal approximation; Miller 2024)")
+    if source:
+        typer.echo(source)

@@ -1,0 +1,178 @@
+"""Compare runs of one task sample by sample: paired differences, multiplicity control,
+and groups of models that cannot be told apart.
+
+Records pair by (sample id, epoch, variant). When a task has several epochs, or clusters,
+the differences are clustered (by the task's cluster, else by sample), because records of
+one sample are not independent. p-values are adjusted across every comparison shown
+(Holm by default), and models whose adjusted p-value against each other is at least
+alpha share a group letter.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from assay.core.run import Run
+from assay.errors import RunDirError
+from assay.stats import adjust_pvalues, mcnemar, paired_difference
+from assay.stats.estimate import Estimate
+from assay.stats.paired import PairedResult
+
+Key = tuple[str, int, str]
+
+
+@dataclass
+class PairComparison:
+    metric: str
+    a: str
+    b: str
+    n_pairs: int
+    result: PairedResult
+    mcnemar_pvalue: float | None
+    adjusted_pvalue: float = float("nan")
+
+
+@dataclass
+class Comparison:
+    task: str
+    models: list[str]
+    estimates: dict[str, dict[str, Estimate]]  # metric -> model label -> Estimate (over the paired samples)
+    pairs: list[PairComparison]
+    groups: dict[str, dict[str, str]]  # metric -> model label -> group letters
+    adjust: str
+    alpha: float
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "models": self.models,
+            "adjust": self.adjust,
+            "alpha": self.alpha,
+            "estimates": {m: {k: e.to_dict() for k, e in per.items()} for m, per in self.estimates.items()},
+            "pairs": [
+                {
+                    "metric": p.metric,
+                    "a": p.a,
+                    "b": p.b,
+                    "n_pairs": p.n_pairs,
+                    "difference": p.result.difference.to_dict(),
+                    "pvalue": p.result.pvalue,
+                    "adjusted_pvalue": p.adjusted_pvalue,
+                    "mcnemar_pvalue": p.mcnemar_pvalue,
+                    "correlation": p.result.correlation,
+                    "variance_reduction": p.result.variance_reduction,
+                }
+                for p in self.pairs
+            ],
+            "groups": self.groups,
+            "warnings": self.warnings,
+        }
+
+
+def _scores_by_key(run: Run, metric: str) -> tuple[dict[Key, float], dict[Key, str]]:
+    values: dict[Key, float] = {}
+    clusters: dict[Key, str] = {}
+    for r in run.records():
+        v = (r.get("scores") or {}).get(metric)
+        if v is None:
+            continue
+        key = (r["sample_id"], int(r["epoch"]), r.get("variant", ""))
+        values[key] = float(v)
+        clusters[key] = r.get("cluster") if r.get("cluster") is not None else r["sample_id"]
+    return values, clusters
+
+
+def labels_for(runs: list[Run]) -> list[str]:
+    """Model names, disambiguated by run directory when a model appears twice."""
+    names = [r.model for r in runs]
+    return [n if names.count(n) == 1 else f"{n} ({r.path.name})" for n, r in zip(names, runs, strict=True)]
+
+
+def check_comparable(runs: list[Run]) -> None:
+    if len(runs) < 2:
+        raise RunDirError("compare needs at least two run directories", fix="assay compare RUN_A RUN_B [RUN_C ...]")
+    first = runs[0].spec["task"]
+    for run in runs[1:]:
+        task = run.spec["task"]
+        if task["name"] != first["name"]:
+            raise RunDirError(
+                f"cannot pair runs of different tasks: {first['name']!r} ({runs[0].path}) and {task['name']!r} "
+                f"({run.path})",
+                fix="compare runs of the same task",
+            )
+        if task["dataset_hash"] != first["dataset_hash"]:
+            raise RunDirError(
+                f"cannot pair runs of task {task['name']!r} made on different datasets ({runs[0].path}, {run.path})",
+                fix="compare runs made on the same data (the dataset hash in spec.json must match)",
+            )
+
+
+def compare_runs(runs: list[Run], *, metrics: list[str] | None = None, adjust: str = "holm", alpha: float = 0.05) -> Comparison:
+    """Pair every two runs on each metric; see the module docstring for the method."""
+    check_comparable(runs)
+    labels = labels_for(runs)
+    metrics = metrics or list(runs[0].spec["task"]["metrics"])
+    notes: list[str] = []
+    estimates: dict[str, dict[str, Estimate]] = {}
+    pairs: list[PairComparison] = []
+    per_metric_scores: dict[str, list[tuple[dict[Key, float], dict[Key, str]]]] = {}
+    for metric in metrics:
+        per_metric_scores[metric] = [_scores_by_key(run, metric) for run in runs]
+        key_sets = [set(v) for v, _ in per_metric_scores[metric]]
+        common = set.intersection(*key_sets)
+        if not common:
+            raise RunDirError(f"the runs share no scored samples on metric {metric!r}", fix="check the runs' --limit")
+        if any(len(k) != len(common) for k in key_sets):
+            counts = ", ".join(f"{lab}: {len(k)}" for lab, k in zip(labels, key_sets, strict=True))
+            notes.append(f"{metric}: sample sets differ ({counts}); comparing the {len(common)} records all runs share")
+        keys = sorted(common)
+        clusters = np.array([per_metric_scores[metric][0][1][k] for k in keys])
+        use_clusters = clusters if len(set(clusters.tolist())) < len(keys) else None
+        arrays = [np.array([v[k] for k in keys]) for v, _ in per_metric_scores[metric]]
+        from assay.stats import mean_estimate
+
+        estimates[metric] = {
+            lab: mean_estimate(x, clusters=use_clusters) if use_clusters is not None else mean_estimate(x)
+            for lab, x in zip(labels, arrays, strict=True)
+        }
+        for i, j in combinations(range(len(runs)), 2):
+            a, b = arrays[i], arrays[j]
+            result = paired_difference(a, b, clusters=use_clusters)
+            binary = bool(np.isin(a, (0.0, 1.0)).all() and np.isin(b, (0.0, 1.0)).all())
+            mc = mcnemar(a, b).pvalue if binary and use_clusters is None else None
+            pairs.append(PairComparison(metric, labels[i], labels[j], len(keys), result, mc))
+    if pairs:
+        adjusted = adjust_pvalues([p.result.pvalue for p in pairs], method=adjust)
+        for p, q in zip(pairs, adjusted, strict=True):
+            p.adjusted_pvalue = float(q)
+    groups = {m: _group_letters(labels, estimates[m], [p for p in pairs if p.metric == m], alpha) for m in metrics}
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return Comparison(runs[0].task, labels, estimates, pairs, groups, adjust, alpha, notes)
+
+
+def _group_letters(labels: list[str], est: dict[str, Estimate], pairs: list[PairComparison], alpha: float) -> dict[str, str]:
+    """Compact letter display: models sharing a letter are not significantly different."""
+    differ = {frozenset((p.a, p.b)) for p in pairs if p.adjusted_pvalue < alpha}
+    order = sorted(labels, key=lambda lab: -est[lab].value)
+    groups: list[list[str]] = []
+    for start in range(len(order)):
+        end = start
+        while end + 1 < len(order) and all(
+            frozenset((order[k], order[end + 1])) not in differ for k in range(start, end + 1)
+        ):
+            end += 1
+        members = order[start : end + 1]
+        if not any(set(members) <= set(g) for g in groups):
+            groups.append(members)
+    letters = {lab: "" for lab in labels}
+    for idx, members in enumerate(groups):
+        for lab in members:
+            letters[lab] += chr(ord("a") + idx)
+    return letters
