@@ -9,6 +9,8 @@ The sync function mirrors the async one (as httpx does), for scripts and noteboo
 from __future__ import annotations
 
 import asyncio
+import importlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -48,7 +50,9 @@ async def evaluate_async(
     on_run_start: Callable[[Path], None] | None = None,
 ) -> list[Run]:
     """Run `task` on each model in `model` (same samples for all); one `Run` per model."""
+    _preload_statistics()
     resolved = resolve_task(task, task_args)
+    resolved.samples()  # dataset errors first, before any model is built
     task_ref = task if isinstance(task, str) else resolved.name
     models = [model] if isinstance(model, str) else list(model)
     options = RunOptions(
@@ -119,6 +123,7 @@ async def resume_async(run_dir: str | Path, *, progress: bool = False, cache_pat
         max_retries=r.get("max_retries", 8),
     )
     provider = get_model(m["name"], model_options)
+    _preload_statistics()
     spec["status"] = "running"
     write_json_atomic(path / "spec.json", spec)
     return await _execute(resolved, provider, path, options, spec, progress)
@@ -146,6 +151,11 @@ async def _execute(task: Task, provider: Any, run_dir: Path, options: RunOptions
             results = compute_results(list(iter_records(run_dir)), task.metric_names())
             write_json_atomic(run_dir / RESULTS, results)
     return Run(run_dir)
+
+
+def _preload_statistics() -> None:
+    """Import scipy (about a second) on a thread while the first requests are in flight, not after the last."""
+    threading.Thread(target=importlib.import_module, args=("assay.stats",), daemon=True).start()
 
 
 def evaluate(task: str | Task, model: str | Sequence[str], **kwargs: Any) -> list[Run]:

@@ -184,6 +184,7 @@ async def run_samples(
             record(item, response, await scorer.ascore(item.sample, response))
 
     async def handle(item: WorkItem, response: Response) -> None:
+        response.continuations = item.request.continuations
         if scorer.is_async:
             t = asyncio.create_task(score_async(item, response))
             scoring.add(t)

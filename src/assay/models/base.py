@@ -85,6 +85,8 @@ class Response:
     latency: float = 0.0
     error: str | None = None
     cached: bool = False
+    # set by the runner from the request (not stored): what the loglikelihoods are of
+    continuations: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text}

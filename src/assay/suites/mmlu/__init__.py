@@ -1,0 +1,54 @@
+"""A bundled slice of MMLU (Hendrycks et al., 2021): 200 real test questions from 5 subjects.
+
+Small enough to ship and to run in seconds, real enough for demos and end-to-end tests.
+The full benchmark loads through `assay.core.dataset.hf_dataset("cais/mmlu", ...)` on a
+machine with a network. Licence and provenance: README.md and LICENSE beside this file.
+
+    >>> samples = mmlu_samples(["anatomy"])
+    >>> len(samples), samples[0].cluster
+    (40, 'anatomy')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib import resources
+
+from assay.core.dataset import records_dataset
+from assay.core.sample import Sample
+from assay.errors import DatasetError
+
+__all__ = ["MMLU_SUBJECTS", "mmlu_samples"]
+
+DATA_FILE = "mmlu_slice.jsonl"
+MMLU_SUBJECTS = ("abstract_algebra", "anatomy", "computer_security", "high_school_geography", "philosophy")
+_FIELDS = {"input": "question", "target": "answer", "choices": "choices", "id": "id"}
+
+
+def mmlu_samples(subjects: Iterable[str] | None = None) -> list[Sample]:
+    """The bundled MMLU questions, optionally only some subjects; `cluster` is the subject.
+
+    Subjects are named as in MMLU ("high_school_geography"; spaces work too). Each sample's
+    target is the answer letter and `metadata["subject"]` the subject, for templates such as
+    "The following are multiple choice questions (with answers) about {{ subject }}.".
+    """
+    wanted: set[str] | None = None
+    if subjects is not None:
+        wanted = {s.strip().lower().replace(" ", "_") for s in ([subjects] if isinstance(subjects, str) else subjects)}
+        unknown = sorted(wanted - set(MMLU_SUBJECTS))
+        if unknown:
+            raise DatasetError(
+                f"the bundled MMLU slice has no subject {', '.join(repr(u) for u in unknown)}",
+                where=f"assay.suites.mmlu/{DATA_FILE}",
+                fix=f"use one of: {', '.join(MMLU_SUBJECTS)} (the full MMLU loads with hf_dataset('cais/mmlu', ...))",
+            )
+    text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if wanted is not None:
+        rows = [r for r in rows if r["subject"] in wanted]
+    samples = records_dataset(rows, _FIELDS)
+    for sample in samples:
+        # The subject stays in metadata for templates, and clusters the questions for the statistics.
+        sample.cluster = str(sample.metadata["subject"])
+    return samples
