@@ -21,7 +21,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from assay.cli import inspect_cmds, run_cmd, stats_cmds
+    from assay.cli import data, inspect_cmds, run_cmd, stats_cmds
 
     app.command("run")(run_cmd.run)
     app.command("show")(inspect_cmds.show)
@@ -29,6 +29,7 @@ def _register() -> None:
     app.command("list")(inspect_cmds.list_cmd)
     app.command("compare")(stats_cmds.compare)
     app.command("plan")(stats_cmds.plan)
+    app.add_typer(data.data_app, name="data", help="Corpus pipelines: dedup, filters, PII, contamination.")
 
 
 _register()
