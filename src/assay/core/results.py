@@ -1,8 +1,10 @@
-"""From sample records to `results.json`: one `Estimate` per metric, overall and per group.
+"""From sample records to `results.json`: one `Estimate` per metric, overall, per group and per variant.
 
 With several epochs, each sample's scores are averaged over its epochs first, so the
 unit of inference stays the sample (epochs reduce within-sample noise; they do not
-multiply n). Clusters, when the task has them, give cluster-robust intervals.
+multiply n). Clusters, when the task has them, give cluster-robust intervals. Variants
+(perturbations, counterfactual swaps) are scored like the clean run and compared with
+it sample by sample.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def per_sample_scores(records: Iterable[dict[str, Any]], metric: str) -> tuple[list[str], list[list[float]], list[str | None]]:
-    """Group a metric's values by sample: ids, values over epochs, and each sample's cluster."""
+def per_sample_scores(
+    records: Iterable[dict[str, Any]], metric: str, variant: str = ""
+) -> tuple[list[str], list[list[float]], list[str | None]]:
+    """A metric's values by sample for one variant: ids, values over epochs, and each sample's cluster."""
     values: dict[str, list[float]] = defaultdict(list)
     clusters: dict[str, str | None] = {}
     for r in records:
+        if r.get("variant", "") != variant:
+            continue
         scores = r.get("scores") or {}
         if metric in scores and scores[metric] is not None:
             values[r["sample_id"]].append(float(scores[metric]))
@@ -25,23 +31,60 @@ def per_sample_scores(records: Iterable[dict[str, Any]], metric: str) -> tuple[l
     return ids, [values[i] for i in ids], [clusters[i] for i in ids]
 
 
+def _clusters_or_none(clusters: list[str | None]) -> list[str] | None:
+    if all(c is not None for c in clusters) and len(set(clusters)) > 1:
+        return [str(c) for c in clusters]
+    return None
+
+
 def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) -> dict[str, Any]:
     import numpy as np
 
     from assay.stats import mean_estimate
 
     means = np.array([sum(v) / len(v) for v in per_epoch])
-    use_clusters = clusters if all(c is not None for c in clusters) and len(set(clusters)) > 1 else None
-    estimate = mean_estimate(means, clusters=use_clusters) if use_clusters else mean_estimate(means)
-    return estimate.to_dict()
+    use = _clusters_or_none(clusters)
+    estimate = mean_estimate(means, clusters=use) if use else mean_estimate(means)
+    out = estimate.to_dict()
+    if max(len(v) for v in per_epoch) > 1 and all(len(v) == len(per_epoch[0]) for v in per_epoch):
+        from assay.stats import epochs_estimate
+
+        split = epochs_estimate(per_epoch)
+        out["within_sample_var"] = split.within_var
+        out["between_sample_var"] = split.between_var
+    return out
+
+
+def _variant_comparison(records: list[dict[str, Any]], metric: str, variant: str) -> dict[str, Any] | None:
+    """Paired difference of a variant against the clean samples (variant - clean)."""
+    import numpy as np
+
+    from assay.stats import paired_difference
+
+    clean_ids, clean_vals, clusters = per_sample_scores(records, metric, "")
+    ids, vals, _ = per_sample_scores(records, metric, variant)
+    clean = {i: (sum(v) / len(v), c) for i, v, c in zip(clean_ids, clean_vals, clusters, strict=True)}
+    shared = [(sum(v) / len(v), *clean[i]) for i, v in zip(ids, vals, strict=True) if i in clean]
+    if len(shared) < 2:
+        return None
+    b = np.array([s[0] for s in shared])
+    a = np.array([s[1] for s in shared])
+    use = _clusters_or_none([s[2] for s in shared])
+    result = paired_difference(b, a, clusters=use)
+    return {
+        "difference": result.difference.to_dict(),
+        "pvalue": result.pvalue,
+        "consistency": float(np.mean(a == b)),
+        "n_pairs": len(shared),
+    }
 
 
 def compute_results(records: list[dict[str, Any]], metrics: list[str]) -> dict[str, Any]:
-    """The `results.json` body: overall Estimates per metric, and per cluster when clustered."""
+    """The `results.json` body: Estimates per metric (clean samples), per cluster, and per variant."""
     out: dict[str, Any] = {"metrics": {}, "groups": {}}
-    epochs = {int(r["epoch"]) for r in records}
     out["n_records"] = len(records)
-    out["epochs"] = max(epochs) if epochs else 0
+    out["epochs"] = max((int(r["epoch"]) for r in records), default=0)
+    variants = sorted({r.get("variant", "") for r in records} - {""})
     for metric in metrics:
         ids, per_epoch, clusters = per_sample_scores(records, metric)
         if not ids:
@@ -57,4 +100,13 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str]) -> dict[s
                 out["groups"].setdefault(group, {})[metric] = metric_estimate(
                     [per_epoch[i] for i in idx], [None] * len(idx)
                 )
+        for variant in variants:
+            v_ids, v_epochs, v_clusters = per_sample_scores(records, metric, variant)
+            if not v_ids:
+                continue
+            entry = out.setdefault("variants", {}).setdefault(variant, {})
+            entry[metric] = metric_estimate(v_epochs, v_clusters)
+            comparison = _variant_comparison(records, metric, variant)
+            if comparison:
+                entry[f"{metric}_vs_clean"] = comparison
     return out

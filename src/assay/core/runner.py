@@ -11,6 +11,8 @@ resumable: `resume` skips every (sample, epoch, variant) already in the log.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +28,9 @@ from assay.models.base import Model, Request, Response
 from assay.scorers.base import Score
 
 RecordKey = tuple[str, int, str]  # (sample id, epoch, variant)
+# A variant rewrites a sample (a perturbation, a counterfactual swap); the rng is seeded per
+# (run seed, sample id, variant), so the same run spec always produces the same variants.
+Transform = Callable[[Sample, random.Random], Sample]
 
 
 @dataclass
@@ -39,6 +44,8 @@ class RunOptions:
     cache_path: Path | None = None
     flush_interval: float = 0.25
     max_pending_scores: int = 64
+    variants: dict[str, Transform] = field(default_factory=dict)  # name -> transform; "" is always the clean sample
+    solver_concurrency: int = 32
 
 
 @dataclass
@@ -128,6 +135,27 @@ def done_keys(run_dir: Path) -> set[RecordKey]:
     return {(r["sample_id"], int(r["epoch"]), r.get("variant", "")) for r in iter_records(run_dir)}
 
 
+def variant_rng(seed: int, sample_id: str, variant: str) -> random.Random:
+    digest = hashlib.sha256(f"{seed}|{sample_id}|{variant}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+async def _run_solver(
+    task: Task, model: Model, items: list[WorkItem], concurrency: int, handle: Callable[[WorkItem, Response], Any]
+) -> None:
+    """Multi-turn tasks: the task's solver talks to the model per sample, at most `concurrency` at a time."""
+    assert task.solver is not None
+    solver = task.solver
+    limiter = asyncio.Semaphore(concurrency)
+
+    async def one(item: WorkItem) -> None:
+        async with limiter:
+            response = await solver(item.sample, item.request, model)
+        await handle(item, response)
+
+    await asyncio.gather(*(one(item) for item in items))
+
+
 async def run_samples(
     task: Task,
     model: Model,
@@ -145,13 +173,16 @@ async def run_samples(
     finished = done_keys(run_dir)
     epochs = options.epochs or task.epochs
     samples = select_samples(task, options)
+    variants = {"": None, **options.variants}
     items = [
-        WorkItem(s, e, "", build_request(task, template, s, options.seed + e))
+        WorkItem(v, e, name, build_request(task, template, v, options.seed + e))
         for e in range(1, epochs + 1)
+        for name, transform in variants.items()
         for s in samples
-        if (s.id, e, "") not in finished
+        if (s.id, e, name) not in finished
+        for v in [transform(s, variant_rng(options.seed, s.id, name)) if transform else s]
     ]
-    progress.total = len(samples) * epochs
+    progress.total = len(samples) * epochs * len(variants)
     progress.done = progress.resumed = progress.total - len(items)
 
     log = SampleLog(run_dir)
@@ -203,7 +234,9 @@ async def run_samples(
                 if item.key in hits:
                     await handle(item, hits[item.key])
             items = [item for item in items if item.key not in hits]
-        if items:
+        if items and task.solver is not None:
+            await _run_solver(task, model, items, options.solver_concurrency, handle)
+        elif items:
             requests = [item.request for item in items]
             stream = model.loglikelihood(requests) if scorer.request_kind == "loglikelihood" else model.generate(requests)
             async for index, response in stream:

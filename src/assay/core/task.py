@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, overload
 
 from assay.core.sample import Sample
 from assay.errors import TaskError
-from assay.models.base import GenerateConfig
+from assay.models.base import GenerateConfig, Model, Request, Response
 from assay.scorers.base import Scorer
 
 P = ParamSpec("P")
@@ -44,6 +44,8 @@ class Task:
     config: GenerateConfig = field(default_factory=GenerateConfig)
     version: str = "1"
     args: dict[str, Any] = field(default_factory=dict)
+    # multi-turn tasks: async (sample, first request, model) -> final response, instead of one model call
+    solver: Callable[[Sample, Request, Model], Awaitable[Response]] | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1:

@@ -136,3 +136,11 @@ class Model(Protocol):
     async def aclose(self) -> None:
         """Release connections, threads and memory."""
         ...
+
+
+async def generate_one(model: Model, request: Request) -> Response:
+    """One request through a model's batch verb (for solvers and judges that go turn by turn)."""
+    verb = model.loglikelihood if request.kind == "loglikelihood" else model.generate
+    async for _, response in verb([request]):
+        return response
+    raise RuntimeError(f"{model.name} returned no response")

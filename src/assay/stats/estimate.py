@@ -1,18 +1,30 @@
-"""`Estimate`, the one form in which a metric leaves `assay.stats`, and the mean with its SE."""
+"""`Estimate`, the one form in which a metric leaves `assay.stats`, and `mean_estimate`, the mean with its interval."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats as sps
+
+from assay.stats._dist import norm_ppf, t_ppf
+from assay.stats._validate import FloatArray, as_scores, check_choice, check_level, is_binary
+from assay.stats.clustered import clustered_se
+from assay.stats.intervals import binomial_interval
+
+MEAN_METHODS = ("auto", "clt", "t", "wilson", "clopper_pearson", "jeffreys", "bootstrap")
+BINARY_METHODS = ("wilson", "clopper_pearson", "jeffreys")
 
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """A point estimate with its standard error and confidence interval."""
+    """A point estimate with its standard error and confidence interval.
+
+    `method` names how the interval was made (``t``, ``clt``, ``wilson``, ``clopper_pearson``, ``jeffreys``,
+    ``clustered_t``, ``clustered_clt``, ``bootstrap_percentile``, ``bootstrap_bca``; a ``_nocorr`` suffix marks
+    a clustered SE without the CR1 factor). `df` is the degrees of freedom of a t interval, else None.
+    """
 
     value: float
     se: float
@@ -22,6 +34,7 @@ class Estimate:
     n_clusters: int | None = None
     method: str = "t"
     level: float = 0.95
+    df: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -30,19 +43,112 @@ class Estimate:
     def from_dict(cls, d: dict[str, Any]) -> Estimate:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
+    @property
+    def half_width(self) -> float:
+        """Half the width of the interval (the "±" to print)."""
+        return (self.ci_high - self.ci_low) / 2
+
     def __str__(self) -> str:
-        return f"{self.value:.4f} [{self.ci_low:.4f}, {self.ci_high:.4f}] (n={self.n}, {self.method})"
+        size = f"n={self.n}" + (f", {self.n_clusters} clusters" if self.n_clusters is not None else "")
+        pct = f"{100 * self.level:g}%"
+        return (
+            f"{self.value:.4f} (SE {self.se:.4f}; {pct} CI [{self.ci_low:.4f}, {self.ci_high:.4f}]; "
+            f"{size}; {self.method})"
+        )
 
 
-def mean_estimate(scores: ArrayLike, *, level: float = 0.95) -> Estimate:
-    """Mean with the t interval on n-1 degrees of freedom (placeholder until the full module lands)."""
-    x = np.asarray(scores, dtype=float)
-    n = x.size
-    if n == 0:
-        raise ValueError("mean_estimate needs at least one score")
+def _t_interval(value: float, se: float, df: float | None, level: float) -> tuple[float, float]:
+    q = float(norm_ppf(0.5 + level / 2)) if df is None else float(t_ppf(0.5 + level / 2, df))
+    return value - q * se, value + q * se
+
+
+def mean_estimate(
+    scores: ArrayLike,
+    *,
+    clusters: ArrayLike | None = None,
+    level: float = 0.95,
+    method: str = "auto",
+    correction: str = "cr1",
+    n_resamples: int = 10_000,
+    seed: int = 0,
+) -> Estimate:
+    """The mean of `scores` with its standard error and a confidence interval.
+
+    Methods:
+
+    - ``t``: Student t on n-1 df with SE = sd(ddof=1)/sqrt(n). With `clusters`: Miller's (2024) clustered SE,
+      CR1-corrected by default (`correction="none"` for Miller's formula as printed), t on G-1 df.
+    - ``clt``: the same SE with a normal quantile (Miller's CLT interval).
+    - ``wilson``, ``clopper_pearson``, ``jeffreys``: binomial intervals for 0/1 scores (not with clusters);
+      `se` is then sqrt(p(1-p)/n).
+    - ``bootstrap``: percentile bootstrap (cluster bootstrap with `clusters`), `n_resamples`, `seed`.
+    - ``auto``: clustered t with clusters; Wilson for 0/1 scores; else t. The choice is recorded in `method`.
+
+    Binary intervals are clipped to [0, 1]. With all scores equal the t interval has zero width (se = 0).
+    A single score has no standard error: "auto" then returns se = ci = nan with method ``"none (n=1)"``
+    so that a pipeline keeps going visibly; asking for ``t``/``clt``/``bootstrap`` with n=1 raises.
+
+    >>> str(mean_estimate([1, 0, 1, 1]))
+    '0.7500 (SE 0.2165; 95% CI [0.3006, 0.9544]; n=4; wilson)'
+    >>> mean_estimate([2.0, 4.0, 6.0]).method
+    't'
+    """
+    level = check_level(level)
+    check_choice(method, "method", MEAN_METHODS)
+    x = as_scores(scores)
+    n = int(x.size)
     value = float(x.mean())
-    if n == 1:
-        return Estimate(value, float("nan"), float("nan"), float("nan"), 1, method="t")
-    se = float(x.std(ddof=1) / np.sqrt(n))
-    half = float(sps.t.ppf(0.5 + level / 2, n - 1)) * se
-    return Estimate(value, se, value - half, value + half, n, method="t", level=level)
+    binary = is_binary(x)
+    if method == "auto":
+        method = "t" if clusters is not None or not binary else "wilson"
+        if n == 1 and clusters is None and method == "t":
+            nan = math.nan
+            return Estimate(value, nan, nan, nan, 1, method="none (n=1)", level=level)
+    if method in BINARY_METHODS:
+        if clusters is not None:
+            raise ValueError(
+                f"method={method!r} assumes independent scores; with clusters use 't', 'clt' "
+                "or 'bootstrap' (cluster-robust)"
+            )
+        if not binary:
+            raise ValueError(f"method={method!r} needs 0/1 scores; use 't' or 'bootstrap' for other scores")
+        lo, hi = binomial_interval(int(x.sum()), n, level=level, method=method)
+        se = math.sqrt(value * (1 - value) / n)
+        return Estimate(value, se, float(lo), float(hi), n, method=method, level=level)
+    if method == "bootstrap":
+        from assay.stats.bootstrap import bootstrap
+
+        return bootstrap(x, "mean", clusters=clusters, n_resamples=n_resamples, seed=seed, level=level)
+    if n < 2 and clusters is None:
+        raise ValueError(
+            f"method={method!r} needs at least 2 scores to estimate a standard error, got 1; "
+            "use method='wilson' for a 0/1 score or collect more samples"
+        )
+    return moment_interval(x, clusters=clusters, level=level, method=method, correction=correction, clip=binary)
+
+
+def moment_interval(
+    x: FloatArray,
+    *,
+    clusters: ArrayLike | None,
+    level: float,
+    method: str,
+    correction: str = "cr1",
+    clip: bool = False,
+) -> Estimate:
+    """t (or normal, method="clt") interval of the mean of `x`, clustered when `clusters` is given."""
+    n = int(x.size)
+    value = float(x.mean())
+    if clusters is not None:
+        c = clustered_se(x, clusters, correction=correction)
+        se, n_clusters = c.se, c.n_clusters
+        df = float(c.df) if method == "t" else None
+        name = f"clustered_{method}" + ("_nocorr" if correction == "none" else "")
+    else:
+        se, n_clusters = float(x.std(ddof=1) / math.sqrt(n)), None
+        df = float(n - 1) if method == "t" else None
+        name = method
+    lo, hi = _t_interval(value, se, df, level)
+    if clip:
+        lo, hi = max(lo, 0.0), min(hi, 1.0)
+    return Estimate(value, se, lo, hi, n, n_clusters=n_clusters, method=name, level=level, df=df)

@@ -1,0 +1,98 @@
+"""Calibration of predicted probabilities against 0/1 outcomes: expected calibration error and Brier score."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from assay.stats._validate import FloatArray, IntArray, as_scores, check_choice, check_level, is_binary
+from assay.stats.estimate import Estimate, mean_estimate
+
+
+def _inputs(probs: ArrayLike, correct: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    p = as_scores(probs, "probs")
+    y = as_scores(correct, "correct")
+    if p.size != y.size:
+        raise ValueError(f"probs and correct must have one entry per item: got {p.size} and {y.size}")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("probs must be probabilities in [0, 1]")
+    if not is_binary(y):
+        raise ValueError("correct must be 0/1 outcomes (1 when the prediction was right)")
+    return p, y
+
+
+def bin_edges(probs: FloatArray, n_bins: int, strategy: str) -> FloatArray:
+    """The n_bins + 1 bin edges: equal width on [0, 1] ("uniform") or sample quantiles of `probs` ("quantile")."""
+    if strategy == "uniform":
+        return np.linspace(0.0, 1.0, n_bins + 1)
+    edges = np.quantile(probs, np.linspace(0.0, 1.0, n_bins + 1))
+    edges[0], edges[-1] = 0.0, 1.0
+    return edges
+
+
+def assign_bins(probs: FloatArray, edges: FloatArray) -> IntArray:
+    """Bin index of each probability. Bins are right-closed, (lo, hi], except the first, which is [0, hi]."""
+    return np.searchsorted(edges[1:-1], probs, side="left").astype(np.intp)
+
+
+def calibration_error(
+    probs: ArrayLike,
+    correct: ArrayLike,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    *,
+    ci: bool = False,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> float | Estimate:
+    """Expected calibration error: sum over bins of (bin share) x |accuracy - mean confidence| in the bin.
+
+    Bins are right-closed intervals (lo, hi], the first [0, hi], so a probability on an edge falls in the
+    lower bin. ``strategy="quantile"`` puts about equally many items in each bin (edges fixed from the data).
+    Empty bins contribute nothing. With ``ci=True`` returns an Estimate with a percentile bootstrap interval
+    over items (bins fixed). Note that ECE is biased upwards in small samples: a perfectly calibrated model
+    still shows ECE > 0, and the interval describes the ECE estimator, not a test of calibration.
+
+    >>> round(calibration_error([0.9, 0.9, 0.2, 0.2], [1, 0, 0, 0], n_bins=2), 6)
+    0.3
+    """
+    p, y = _inputs(probs, correct)
+    check_choice(strategy, "strategy", ("uniform", "quantile"))
+    if not isinstance(n_bins, int) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    bins = assign_bins(p, bin_edges(p, n_bins, strategy))
+    gap = y - p
+    value = float(np.sum(np.abs(np.bincount(bins, weights=gap, minlength=n_bins))) / p.size)
+    if not ci:
+        return value
+    level = check_level(level)
+    rng = np.random.default_rng(seed)
+    n = p.size
+    reps = np.empty(n_resamples)
+    step = max(1, (1 << 22) // n)
+    for start in range(0, n_resamples, step):
+        r = min(step, n_resamples - start)
+        idx = rng.integers(0, n, size=(r, n))
+        keys = (np.arange(r)[:, None] * n_bins + bins[idx]).ravel()
+        sums = np.bincount(keys, weights=gap[idx].ravel(), minlength=r * n_bins).reshape(r, n_bins)
+        reps[start : start + r] = np.abs(sums).sum(axis=1) / n
+    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(
+        value, float(np.std(reps, ddof=1)), float(lo), float(hi), n, method="bootstrap_percentile", level=level
+    )
+
+
+def brier_score(probs: ArrayLike, correct: ArrayLike, *, ci: bool = False, level: float = 0.95) -> float | Estimate:
+    """Mean squared error of the probabilities against 0/1 outcomes (lower is better; 0.25 for always 0.5).
+
+    With ``ci=True`` returns an Estimate (t interval of the per-item squared errors).
+
+    >>> round(brier_score([0.9, 0.2], [1, 0]), 6)
+    0.025
+    """
+    p, y = _inputs(probs, correct)
+    sq = (p - y) ** 2
+    if ci:
+        return mean_estimate(sq, level=level, method="t")
+    return float(sq.mean())

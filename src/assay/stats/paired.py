@@ -1,0 +1,148 @@
+"""Paired comparison of two models scored on the same questions: the mean difference, and McNemar's test."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from assay.stats._dist import binom_cdf, chi2_sf, norm_sf, t_sf
+from assay.stats._validate import as_scores, is_binary
+from assay.stats.estimate import Estimate, moment_interval
+from assay.stats.results import fmt, table
+
+
+@dataclass(frozen=True, slots=True)
+class PairedResult:
+    """Mean of a - b with its interval, and how much pairing helped.
+
+    `correlation` is Pearson's r between a and b (None when a or b is constant, where it is undefined).
+    `variance_reduction` is 1 - Var(mean of a-b) / (Var(mean a) + Var(mean b)): the share of the variance an
+    unpaired comparison would have had that pairing removed (clustered variances when clustered; None when
+    both a and b are constant). `pvalue` is the two-sided paired t test (clustered t on G-1 df).
+    """
+
+    difference: Estimate
+    correlation: float | None
+    variance_reduction: float | None
+    pvalue: float
+    statistic: float
+
+    def summary(self) -> str:
+        d = self.difference
+        rows = [
+            ("mean difference (a - b)", fmt(d.value)),
+            ("standard error", fmt(d.se)),
+            (f"{100 * d.level:g}% CI", f"[{fmt(d.ci_low)}, {fmt(d.ci_high)}]"),
+            ("t statistic", fmt(self.statistic, 3)),
+            ("df", fmt(d.df, 0) if d.df is not None else "-"),
+            ("p-value (two-sided)", fmt(self.pvalue)),
+            ("correlation(a, b)", fmt(self.correlation)),
+            ("variance reduction from pairing", fmt(self.variance_reduction)),
+            ("n", str(d.n)),
+        ]
+        if d.n_clusters is not None:
+            rows.append(("clusters", str(d.n_clusters)))
+        return table("Paired difference", rows, note=f"method: {d.method}")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _pvalue(t: float, value: float, df: float | None) -> float:
+    if math.isnan(t):  # se == 0: the difference is the same on every question (or cluster)
+        return 1.0 if value == 0 else 0.0
+    return float(2 * (norm_sf(abs(t)) if df is None else t_sf(abs(t), df)))
+
+
+def paired_difference(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    clusters: ArrayLike | None = None,
+    level: float = 0.95,
+    correction: str = "cr1",
+) -> PairedResult:
+    """Compare two models' per-question scores `a` and `b` (same questions, same order).
+
+    The interval is the t interval of the per-question differences (clustered t with `clusters`). When every
+    difference is equal the SE is 0 and the p-value is 1 if that difference is 0, else 0.
+
+    >>> r = paired_difference([1, 1, 0, 1, 0, 1], [0, 1, 0, 1, 0, 0])
+    >>> round(r.difference.value, 4), round(r.pvalue, 4)
+    (0.3333, 0.1747)
+    """
+    x = as_scores(a, "a", min_n=2)
+    y = as_scores(b, "b", min_n=2)
+    if x.size != y.size:
+        raise ValueError(
+            f"a and b must score the same questions: got {x.size} and {y.size} scores; align them by sample id first"
+        )
+    d = x - y
+    diff = moment_interval(d, clusters=clusters, level=level, method="t", correction=correction)
+    if clusters is None:
+        var_a, var_b = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    else:
+        var_a = moment_interval(x, clusters=clusters, level=level, method="t", correction=correction).se ** 2
+        var_b = moment_interval(y, clusters=clusters, level=level, method="t", correction=correction).se ** 2
+    unpaired = float(var_a + var_b)
+    reduction = None if unpaired == 0 else float(1.0 - diff.se**2 / unpaired)
+    corr = None if x.std() == 0 or y.std() == 0 else float(np.corrcoef(x, y)[0, 1])
+    t = diff.value / diff.se if diff.se > 0 else math.nan
+    p = _pvalue(t, diff.value, diff.df)
+    return PairedResult(diff, corr, reduction, p, t if not math.isnan(t) else (0.0 if diff.value == 0 else math.inf))
+
+
+@dataclass(frozen=True, slots=True)
+class McNemarResult:
+    """McNemar's test of paired 0/1 scores. n01: a=0, b=1; n10: a=1, b=0 (the discordant pairs)."""
+
+    statistic: float
+    pvalue: float
+    n01: int
+    n10: int
+    exact: bool
+
+    def summary(self) -> str:
+        rows = [
+            ("discordant a=1, b=0 (n10)", str(self.n10)),
+            ("discordant a=0, b=1 (n01)", str(self.n01)),
+            ("statistic", fmt(self.statistic, 3)),
+            ("p-value (two-sided)", fmt(self.pvalue)),
+        ]
+        kind = "exact binomial" if self.exact else "chi-square, continuity-corrected"
+        return table("McNemar test", rows, note=f"method: {kind}")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def mcnemar(a: ArrayLike, b: ArrayLike, exact: bool = True) -> McNemarResult:
+    """McNemar's test for paired 0/1 scores (same questions, same order).
+
+    ``exact=True``: statistic = min(n01, n10), p = two-sided exact binomial (doubled tail, capped at 1).
+    ``exact=False``: statistic = (|n01 - n10| - 1)^2 / (n01 + n10), chi-square on 1 df. These match
+    statsmodels' ``mcnemar``. With no discordant pairs there is no evidence of a difference: p = 1, statistic 0.
+
+    >>> r = mcnemar([1, 1, 1, 0, 1, 1], [0, 0, 0, 0, 1, 1])
+    >>> r.n10, r.n01, round(r.pvalue, 4)
+    (3, 0, 0.25)
+    """
+    x = as_scores(a, "a")
+    y = as_scores(b, "b")
+    if x.size != y.size:
+        raise ValueError(f"a and b must score the same questions: got {x.size} and {y.size} scores")
+    if not (is_binary(x) and is_binary(y)):
+        raise ValueError("mcnemar needs 0/1 scores; use paired_difference for graded scores")
+    n01 = int(np.sum((x == 0) & (y == 1)))
+    n10 = int(np.sum((x == 1) & (y == 0)))
+    m = n01 + n10
+    if m == 0:
+        return McNemarResult(0.0, 1.0, n01, n10, exact)
+    if exact:
+        k = min(n01, n10)
+        return McNemarResult(float(k), float(min(1.0, 2 * binom_cdf(k, m, 0.5))), n01, n10, True)
+    stat = (abs(n01 - n10) - 1) ** 2 / m
+    return McNemarResult(float(stat), float(chi2_sf(stat, 1)), n01, n10, False)

@@ -1,0 +1,96 @@
+"""Paired differences and McNemar's test against scipy/statsmodels, on simulated and real XSTest pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
+
+from assay.stats import mcnemar, paired_difference
+
+
+def test_matches_scipy_ttest_rel() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.6, 0.2, 80)
+    b = a - 0.03 + rng.normal(0, 0.1, 80)
+    r = paired_difference(a, b)
+    ref = sps.ttest_rel(a, b)
+    assert r.pvalue == pytest.approx(ref.pvalue, rel=1e-10)
+    assert r.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    ci = ref.confidence_interval()
+    assert (r.difference.ci_low, r.difference.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    assert r.correlation == pytest.approx(np.corrcoef(a, b)[0, 1])
+    assert r.variance_reduction == pytest.approx(1 - np.var(a - b, ddof=1) / (np.var(a, ddof=1) + np.var(b, ddof=1)))
+    assert r.variance_reduction > 0.5  # strongly correlated models: pairing removes most of the variance
+
+
+def test_xstest_pairs_clustered_by_type_match_statsmodels(xstest: dict[str, dict[str, np.ndarray]]) -> None:
+    a, b = xstest["gpt4"], xstest["llama2orig"]
+    assert (a["id"] == b["id"]).all()  # paired by prompt id
+    d = a["comply"] - b["comply"]
+    r = paired_difference(a["comply"], b["comply"], clusters=a["type"])
+    codes = np.unique(a["type"], return_inverse=True)[1]
+    ols = sm.OLS(d, np.ones_like(d)).fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+    assert r.difference.value == pytest.approx(ols.params[0])
+    assert r.difference.se == pytest.approx(ols.bse[0], rel=1e-10)
+    assert r.pvalue == pytest.approx(ols.pvalues[0], rel=1e-8)
+    assert (r.difference.ci_low, r.difference.ci_high) == pytest.approx(tuple(ols.conf_int()[0]), rel=1e-10)
+    assert r.difference.n_clusters == 18 and r.difference.df == 17
+    assert r.difference.value > 0.2 and r.pvalue < 0.01  # llama2-orig refuses far more prompts
+    assert r.difference.se > paired_difference(a["comply"], b["comply"]).difference.se  # clustering costs
+    text = str(r)
+    assert "Paired difference" in text and "clusters" in text and "clustered_t" in text
+
+
+def test_xstest_mcnemar_matches_statsmodels(xstest: dict[str, dict[str, np.ndarray]]) -> None:
+    for other in ("llama2new", "mistralinstruct", "mistralguard"):
+        a, b = xstest["gpt4"]["comply"], xstest[other]["comply"]
+        for exact in (True, False):
+            r = mcnemar(a, b, exact=exact)
+            table = np.array([[np.sum((a == 1) & (b == 1)), r.n10], [r.n01, np.sum((a == 0) & (b == 0))]])
+            ref = sm_mcnemar(table, exact=exact, correction=True)
+            assert r.statistic == pytest.approx(ref.statistic)
+            assert r.pvalue == pytest.approx(ref.pvalue, rel=1e-10)
+
+
+def test_mcnemar_counts_and_degenerate() -> None:
+    r = mcnemar([1, 1, 0, 0, 1], [0, 1, 1, 0, 0])
+    assert (r.n10, r.n01) == (2, 1)
+    same = mcnemar([1, 0, 1], [1, 0, 1])
+    assert (same.statistic, same.pvalue) == (0.0, 1.0)
+    assert "McNemar" in str(same)
+    with pytest.raises(ValueError, match="0/1"):
+        mcnemar([0.5, 1], [0, 1])
+    with pytest.raises(ValueError, match="same questions"):
+        mcnemar([1, 0], [1])
+
+
+def test_identical_and_constant_inputs_have_defined_answers() -> None:
+    r = paired_difference([1, 0, 1, 1], [1, 0, 1, 1])
+    assert (r.difference.value, r.difference.se, r.pvalue) == (0.0, 0.0, 1.0)
+    shifted = paired_difference([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
+    assert shifted.pvalue == 0.0 and shifted.difference.value == 1.0
+    const = paired_difference([1, 1, 1], [0, 1, 0])
+    assert const.correlation is None  # undefined, said so rather than NaN
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError, match="align them"):
+        paired_difference([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="at least 2"):
+        paired_difference([1], [2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100)), min_size=3, max_size=30))
+def test_antisymmetry(pairs: list[tuple[float, float]]) -> None:
+    a = [p[0] for p in pairs]
+    b = [p[1] for p in pairs]
+    ab, ba = paired_difference(a, b), paired_difference(b, a)
+    assert ab.difference.value == pytest.approx(-ba.difference.value, abs=1e-9)
+    assert ab.pvalue == pytest.approx(ba.pvalue, abs=1e-9)
+    assert 0.0 <= ab.pvalue <= 1.0
