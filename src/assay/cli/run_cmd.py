@@ -47,6 +47,9 @@ def run(
     exclude_samples: Annotated[
         Path | None, typer.Option(help="contamination report: skip the samples it flags")
     ] = None,
+    perturb: Annotated[
+        str | None, typer.Option(help="perturbations to run beside the clean samples, e.g. typo,case,shuffle_choices")
+    ] = None,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="use the request cache")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     resume: Annotated[Path | None, typer.Option(help="continue an interrupted run directory")] = None,
@@ -79,6 +82,7 @@ def run(
             seed=seed,
             log_dir=log_dir,
             cache=cache,
+            perturb=[p.strip() for p in perturb.split(",") if p.strip()] if perturb else (),
             progress=not quiet,
             on_run_start=current.append,
         )

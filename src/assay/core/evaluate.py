@@ -21,7 +21,7 @@ from assay.core.progress import ProgressDisplay
 from assay.core.results import compute_results
 from assay.core.rundir import RESULTS, iter_records, new_run_dir, read_spec, write_json_atomic
 from assay.core.run import Run
-from assay.core.runner import Progress, RunOptions, run_samples
+from assay.core.runner import Progress, RunOptions, Transform, run_samples
 from assay.core.spec import build_spec, dataset_hash
 from assay.core.task import Task
 from assay.errors import RunDirError
@@ -46,6 +46,7 @@ async def evaluate_async(
     log_dir: str | Path = "./assay-runs",
     cache: bool = True,
     cache_path: Path | None = None,
+    perturb: Sequence[str] = (),
     progress: bool = False,
     on_run_start: Callable[[Path], None] | None = None,
 ) -> list[Run]:
@@ -63,6 +64,7 @@ async def evaluate_async(
         seed=seed,
         cache=cache,
         cache_path=cache_path,
+        variants=resolve_variants(perturb),
     )
     model_options = ModelOptions(
         base_url=base_url,
@@ -81,7 +83,8 @@ async def evaluate_async(
             name,
             {"base_url": base_url, "args": model_options.model_args},
             {
-                **{k: v for k, v in asdict(options).items() if k not in ("cache_path", "exclude_ids")},
+                **{k: v for k, v in asdict(options).items() if k not in ("cache_path", "exclude_ids", "variants")},
+                "perturb": list(perturb),
                 "exclude_ids": sorted(options.exclude_ids),
                 "max_connections": max_connections,
                 "timeout": timeout,
@@ -114,6 +117,7 @@ async def resume_async(run_dir: str | Path, *, progress: bool = False, cache_pat
         seed=r.get("seed", 0),
         cache=r.get("cache", True),
         cache_path=cache_path,
+        variants=resolve_variants(r.get("perturb") or []),
     )
     model_options = ModelOptions(
         base_url=m.get("base_url"),
@@ -148,9 +152,21 @@ async def _execute(task: Task, provider: Any, run_dir: Path, options: RunOptions
         spec["status"] = status
         write_json_atomic(run_dir / "spec.json", spec)
         if status == "complete":
-            results = compute_results(list(iter_records(run_dir)), task.metric_names())
+            records = list(iter_records(run_dir))
+            results = compute_results(records, task.metric_names())
+            if task.analysis is not None:
+                results["analysis"] = task.analysis(records)
             write_json_atomic(run_dir / RESULTS, results)
     return Run(run_dir)
+
+
+def resolve_variants(names: Sequence[str]) -> dict[str, Transform]:
+    """Perturbation names (`--perturb typo,case`) to the transforms that make each variant."""
+    if not names:
+        return {}
+    from assay.perturb import get_perturbation
+
+    return {name: get_perturbation(name) for name in names}
 
 
 def _preload_statistics() -> None:

@@ -46,6 +46,8 @@ class Task:
     args: dict[str, Any] = field(default_factory=dict)
     # multi-turn tasks: async (sample, first request, model) -> final response, instead of one model call
     solver: Callable[[Sample, Request, Model], Awaitable[Response]] | None = None
+    # task-specific results beyond per-metric means (bias scores, per-type rates...), stored under "analysis"
+    analysis: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
