@@ -85,15 +85,19 @@ def resolve_task(spec: str | Task, task_args: dict[str, Any] | None = None) -> T
             raise TaskError(f"task file {path} does not exist", fix="check the path")
         if path.suffix == ".py":
             factory = _pick(_import_python_file(path), name or None, str(path))
-            return _call(factory, task_args, spec)
-        from assay.core.task_yaml import load_yaml_tasks
+            chosen = _call(factory, task_args, spec)
+        else:
+            from assay.core.task_yaml import load_yaml_tasks
 
-        chosen: Task = _pick(load_yaml_tasks(path), name or None, str(path))
+            chosen = _pick(load_yaml_tasks(path), name or None, str(path))
+        chosen.ref = f"{path.resolve()}:{chosen.name}"
         return chosen
     load_builtin_tasks()
     if spec not in REGISTRY:
         raise unknown_task_error(spec, list(REGISTRY))
-    return _call(REGISTRY[spec], task_args, spec)
+    chosen = _call(REGISTRY[spec], task_args, spec)
+    chosen.ref = spec
+    return chosen
 
 
 def _call(factory: TaskFactory, task_args: dict[str, Any], spec: str) -> Task:

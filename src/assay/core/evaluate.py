@@ -54,7 +54,7 @@ async def evaluate_async(
     _preload_statistics()
     resolved = resolve_task(task, task_args)
     resolved.samples()  # dataset errors first, before any model is built
-    task_ref = task if isinstance(task, str) else resolved.name
+    task_ref = resolved.ref or resolved.name
     models = [model] if isinstance(model, str) else list(model)
     options = RunOptions(
         limit=limit,

@@ -81,6 +81,8 @@ def _variant_comparison(records: list[dict[str, Any]], metric: str, variant: str
 
 def compute_results(records: list[dict[str, Any]], metrics: list[str]) -> dict[str, Any]:
     """The `results.json` body: Estimates per metric (clean samples), per cluster, and per variant."""
+    # a canonical order, so results do not depend on the order in which responses arrived
+    records = sorted(records, key=lambda r: (str(r["sample_id"]), int(r["epoch"]), r.get("variant", "")))
     out: dict[str, Any] = {"metrics": {}, "groups": {}}
     out["n_records"] = len(records)
     out["epochs"] = max((int(r["epoch"]) for r in records), default=0)

@@ -44,6 +44,7 @@ class Task:
     config: GenerateConfig = field(default_factory=GenerateConfig)
     version: str = "1"
     args: dict[str, Any] = field(default_factory=dict)
+    ref: str = ""  # how to find this task again ("mmlu", "/abs/tasks.py:name"), for resume
     # multi-turn tasks: async (sample, first request, model) -> final response, instead of one model call
     solver: Callable[[Sample, Request, Model], Awaitable[Response]] | None = None
     # task-specific results beyond per-metric means (bias scores, per-type rates...), stored under "analysis"
