@@ -36,7 +36,7 @@ def git_revision() -> str | None:
 
 def versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
-    for package in ("assay", "numpy", "scipy", "httpx", "torch", "transformers"):
+    for package in ("assay", "numpy", "scipy", "aiohttp", "torch", "transformers"):
         if package in ("torch", "transformers") and package not in sys.modules:
             continue  # only record what this run actually used
         try:
