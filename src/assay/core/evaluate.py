@@ -51,7 +51,6 @@ async def evaluate_async(
     on_run_start: Callable[[Path], None] | None = None,
 ) -> list[Run]:
     """Run `task` on each model in `model` (same samples for all); one `Run` per model."""
-    _preload_statistics()
     resolved = resolve_task(task, task_args)
     resolved.samples()  # dataset errors first, before any model is built
     task_ref = resolved.ref or resolved.name
@@ -127,7 +126,6 @@ async def resume_async(run_dir: str | Path, *, progress: bool = False, cache_pat
         max_retries=r.get("max_retries", 8),
     )
     provider = get_model(m["name"], model_options)
-    _preload_statistics()
     spec["status"] = "running"
     write_json_atomic(path / "spec.json", spec)
     return await _execute(resolved, provider, path, options, spec, progress)
@@ -140,6 +138,8 @@ async def _execute(task: Task, provider: Any, run_dir: Path, options: RunOptions
     try:
         if display:
             display.start()
+        # runs once the first requests are on their way, so it delays none of them
+        asyncio.get_running_loop().call_soon(_preload_statistics)
         await run_samples(task, provider, run_dir, options, counters, on_flush=display.refresh if display else None)
         status = "complete"
     except BaseException as exc:
