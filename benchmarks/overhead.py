@@ -57,10 +57,25 @@ def run_assay(base: str, conc: int, workdir: Path) -> dict:
     log_dir = workdir / f"assay-c{conc}"
     timing = workdir / f"assay-c{conc}.time"
     cmd = [
-        "/usr/bin/time", "-v", "-o", str(timing),
-        sys.executable, "-m", "assay.cli", "run", f"{HERE / 'mcq_task.py'}:mcq",
-        "--model", "openai/fake-model", "--base-url", base, "--max-connections", str(conc),
-        "--no-cache", "--quiet", "--log-dir", str(log_dir),
+        "/usr/bin/time",
+        "-v",
+        "-o",
+        str(timing),
+        sys.executable,
+        "-m",
+        "assay.cli",
+        "run",
+        f"{HERE / 'mcq_task.py'}:mcq",
+        "--model",
+        "openai/fake-model",
+        "--base-url",
+        base,
+        "--max-connections",
+        str(conc),
+        "--no-cache",
+        "--quiet",
+        "--log-dir",
+        str(log_dir),
     ]
     t0 = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OPENAI_API_KEY": "dummy"})
@@ -72,10 +87,15 @@ def run_assay(base: str, conc: int, workdir: Path) -> dict:
     results = json.loads((run_dir / "results.json").read_text())
     t = parse_time_v(timing)
     return {
-        "framework": "assay", "conc": conc, "wall_s": wall,
+        "framework": "assay",
+        "conc": conc,
+        "wall_s": wall,
         "startup_s": stats["first_request_ts"] - t0 if stats["first_request_ts"] else None,
-        "cpu_s": t["user"] + t["sys"], "rss_mb": t["rss_mb"], "requests": stats["requests"],
-        "repeated": stats["repeated_prompts"], "accuracy": results["metrics"]["accuracy"]["value"],
+        "cpu_s": t["user"] + t["sys"],
+        "rss_mb": t["rss_mb"],
+        "requests": stats["requests"],
+        "repeated": stats["repeated_prompts"],
+        "accuracy": results["metrics"]["accuracy"]["value"],
     }
 
 
@@ -85,15 +105,34 @@ def run_peer(fw: str, port: int, conc: int, workdir: Path) -> dict | None:
         return None
     out = workdir / f"{fw}-c{conc}.jsonl"
     subprocess.run(
-        [sys.executable, str(BENCH / "run_one.py"), "--framework", fw, "--concurrency", str(conc), "--port", str(port),
-         "--run-root", str(workdir / f"{fw}-c{conc}"), "--results", str(out)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(BENCH / "run_one.py"),
+            "--framework",
+            fw,
+            "--concurrency",
+            str(conc),
+            "--port",
+            str(port),
+            "--run-root",
+            str(workdir / f"{fw}-c{conc}"),
+            "--results",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     rec = json.loads(out.read_text().splitlines()[-1])
     return {
-        "framework": fw, "conc": conc, "wall_s": rec["wall_s"], "startup_s": rec.get("startup_s"),
-        "cpu_s": rec["user_s"] + rec["sys_s"], "rss_mb": rec["max_rss_kb"] / 1024,
-        "requests": rec.get("server_requests"), "repeated": rec.get("server_repeated_prompts"),
+        "framework": fw,
+        "conc": conc,
+        "wall_s": rec["wall_s"],
+        "startup_s": rec.get("startup_s"),
+        "cpu_s": rec["user_s"] + rec["sys_s"],
+        "rss_mb": rec["max_rss_kb"] / 1024,
+        "requests": rec.get("server_requests"),
+        "repeated": rec.get("server_repeated_prompts"),
         "accuracy": rec.get("accuracy"),
     }
 
@@ -107,8 +146,16 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, str(BENCH / "fake_openai_server.py"), "--port", str(port), "--latency-ms", str(args.latency_ms)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            str(BENCH / "fake_openai_server.py"),
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(args.latency_ms),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/v1"
     rows: list[dict] = []
@@ -135,8 +182,10 @@ def main() -> None:
 
 def print_table(rows: list[dict]) -> None:
     n = 2000
-    print(f"\n{'framework':<10}{'conc':>6}{'samples/s':>11}{'CPU s/1000':>12}{'first req s':>13}"
-          f"{'RSS MiB':>9}{'requests':>10}{'accuracy':>10}{'x raw speed':>13}{'x raw CPU':>11}")
+    print(
+        f"\n{'framework':<10}{'conc':>6}{'samples/s':>11}{'CPU s/1000':>12}{'first req s':>13}"
+        f"{'RSS MiB':>9}{'requests':>10}{'accuracy':>10}{'x raw speed':>13}{'x raw CPU':>11}"
+    )
     raw = {r["conc"]: r for r in rows if r["framework"] == "raw"}
     for r in rows:
         rate = n / r["wall_s"]
@@ -145,8 +194,10 @@ def print_table(rows: list[dict]) -> None:
         speed = f"{rate / (n / base['wall_s']):.2f}" if base else "-"
         cpu_ratio = f"{cpu / (base['cpu_s'] / n * 1000):.2f}" if base else "-"
         startup = f"{r['startup_s']:.2f}" if r["startup_s"] is not None else "-"
-        print(f"{r['framework']:<10}{r['conc']:>6}{rate:>11.1f}{cpu:>12.2f}{startup:>13}{r['rss_mb']:>9.0f}"
-              f"{r['requests']!s:>10}{r['accuracy']!s:>10}{speed:>13}{cpu_ratio:>11}")
+        print(
+            f"{r['framework']:<10}{r['conc']:>6}{rate:>11.1f}{cpu:>12.2f}{startup:>13}{r['rss_mb']:>9.0f}"
+            f"{r['requests']!s:>10}{r['accuracy']!s:>10}{speed:>13}{cpu_ratio:>11}"
+        )
     bad = [r for r in rows if r["accuracy"] is not None and abs(r["accuracy"] - EXPECTED_ACCURACY) > 1e-9]
     if bad:
         print(f"WARNING: accuracy differs from the expected {EXPECTED_ACCURACY} in {len(bad)} run(s)")

@@ -7,12 +7,12 @@ import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.multitest import multipletests
+from tests.cli_helpers import run_cli
+from tests.run_factory import make_run
 
 from assay.core.compare import compare_runs
 from assay.core.run import read_run
 from assay.errors import RunDirError
-from tests.cli_helpers import run_cli
-from tests.run_factory import make_run
 
 
 @pytest.fixture

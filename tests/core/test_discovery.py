@@ -43,7 +43,7 @@ def test_python_file_with_several_tasks_needs_a_name(tmp_path: Path) -> None:
 def test_python_file_that_fails_to_import(tmp_path: Path) -> None:
     f = tmp_path / "broken.py"
     f.write_text("import not_a_module_anywhere\n")
-    with pytest.raises(TaskError, match="importing .*broken.py failed: ModuleNotFoundError"):
+    with pytest.raises(TaskError, match=r"importing .*broken.py failed: ModuleNotFoundError"):
         resolve_task(str(f))
 
 
@@ -91,7 +91,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_yaml_unknown_key_and_unknown_scorer(tmp_path: Path) -> None:
     f = tmp_path / "t.yaml"
     f.write_text("name: x\ndataset: d.jsonl\nscorer: exact_match\ntemprature: 1\n")
-    with pytest.raises(ConfigError, match="unknown task key.*temprature"):
+    with pytest.raises(ConfigError, match=r"unknown task key.*temprature"):
         resolve_task(str(f))
     f.write_text("name: x\ndataset: d.jsonl\nscorer: exact_matc\n")
     with pytest.raises(ConfigError, match="unknown scorer 'exact_matc'"):

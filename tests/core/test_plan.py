@@ -2,12 +2,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.cli_helpers import run_cli
+from tests.run_factory import make_run
 
 from assay.core.plan import inputs_from_runs
 from assay.core.run import read_run
 from assay.stats import sample_size
-from tests.cli_helpers import run_cli
-from tests.run_factory import make_run
 
 
 def test_cli_reproduces_millers_worked_example() -> None:

@@ -3,17 +3,16 @@
 from pathlib import Path
 
 import pytest
-
 from tests.cli_helpers import run_cli
 
-TASK_PY = '''
+TASK_PY = """
 from assay import Task, task, load_dataset
 from assay.scorers import exact_match
 
 @task
 def from_file(path: str):
     return Task(dataset=lambda: load_dataset(path), scorer=exact_match())
-'''
+"""
 
 
 def assert_clean_error(result, *needles: str) -> None:
@@ -32,7 +31,9 @@ def task_file(tmp_path: Path) -> Path:
 
 
 def test_unknown_task(tmp_path: Path) -> None:
-    assert_clean_error(run_cli("run", "mmul", "--model", "openai/x", "--log-dir", str(tmp_path)), "unknown task 'mmul'", "mmlu")
+    assert_clean_error(
+        run_cli("run", "mmul", "--model", "openai/x", "--log-dir", str(tmp_path)), "unknown task 'mmul'", "mmlu"
+    )
 
 
 def test_unknown_provider(tmp_path: Path) -> None:
@@ -42,7 +43,9 @@ def test_unknown_provider(tmp_path: Path) -> None:
 
 
 def test_model_without_provider(tmp_path: Path) -> None:
-    assert_clean_error(run_cli("run", "mmlu", "--model", "gpt4", "--log-dir", str(tmp_path)), "does not name a provider")
+    assert_clean_error(
+        run_cli("run", "mmlu", "--model", "gpt4", "--log-dir", str(tmp_path)), "does not name a provider"
+    )
 
 
 def test_bad_model_argument(tmp_path: Path) -> None:
@@ -53,14 +56,25 @@ def test_bad_model_argument(tmp_path: Path) -> None:
 def test_empty_dataset(tmp_path: Path, task_file: Path) -> None:
     data = tmp_path / "empty.jsonl"
     data.write_text("")
-    r = run_cli("run", f"{task_file}:from_file", "-T", f"path={data}", "--model", "openai/x", "--log-dir", str(tmp_path / "runs"))
+    r = run_cli(
+        "run",
+        f"{task_file}:from_file",
+        "-T",
+        f"path={data}",
+        "--model",
+        "openai/x",
+        "--log-dir",
+        str(tmp_path / "runs"),
+    )
     assert_clean_error(r, "empty")
 
 
 def test_missing_field_names_file_row_and_field(tmp_path: Path, task_file: Path) -> None:
     data = tmp_path / "data.jsonl"
     data.write_text('{"input": "a", "target": "b"}\n{"prompt_typo": "c", "target": "d"}\n')
-    r = run_cli("run", f"{task_file}:from_file", "-T", f"path={data}", "--model", "openai/x", "--log-dir", str(tmp_path))
+    r = run_cli(
+        "run", f"{task_file}:from_file", "-T", f"path={data}", "--model", "openai/x", "--log-dir", str(tmp_path)
+    )
     assert_clean_error(r, "data.jsonl", "2")
 
 

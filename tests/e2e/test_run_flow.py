@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from tests.cli_helpers import ASSAY, run_cli
 from tests.servers.faulty_openai import FaultyOpenAIServer
 
@@ -52,8 +51,17 @@ def records(run_dir: Path) -> list[dict]:
 
 def base_args(tasks_file: Path, server: FaultyOpenAIServer, log_dir: Path, n: int = 40) -> list[str]:
     return [
-        "run", f"{tasks_file}:letters", "-T", f"n={n}", "--model", "openai/test-model",
-        "--base-url", server.url, "--log-dir", str(log_dir), "--quiet",
+        "run",
+        f"{tasks_file}:letters",
+        "-T",
+        f"n={n}",
+        "--model",
+        "openai/test-model",
+        "--base-url",
+        server.url,
+        "--log-dir",
+        str(log_dir),
+        "--quiet",
     ]
 
 
@@ -98,7 +106,10 @@ def test_two_models_on_the_same_samples_and_cache(tmp_path: Path, server: Faulty
     assert server.stats()["requests"] == first
     c, _ = run_dirs(tmp_path / "runs2")
     assert all(x["cached"] for x in records(c))
-    assert json.loads((c / "results.json").read_text())["metrics"] == json.loads((a / "results.json").read_text())["metrics"]
+    assert (
+        json.loads((c / "results.json").read_text())["metrics"]
+        == json.loads((a / "results.json").read_text())["metrics"]
+    )
 
 
 def test_transient_faults_do_not_change_results(tmp_path: Path, server: FaultyOpenAIServer, tasks_file: Path) -> None:
@@ -107,8 +118,14 @@ def test_transient_faults_do_not_change_results(tmp_path: Path, server: FaultyOp
     server.reset()
     server.configure(fail_rate=0.2, slow_s=3.0, retry_after=0.05)
     faulty = run_cli(
-        *base_args(tasks_file, server, tmp_path / "faulty", n=500), "--no-cache", "--max-connections", "64",
-        "--timeout", "1", "--max-retries", "10",
+        *base_args(tasks_file, server, tmp_path / "faulty", n=500),
+        "--no-cache",
+        "--max-connections",
+        "64",
+        "--timeout",
+        "1",
+        "--max-retries",
+        "10",
     )
     assert faulty.returncode == 0, faulty.stderr
     stats = server.stats()
@@ -116,16 +133,19 @@ def test_transient_faults_do_not_change_results(tmp_path: Path, server: FaultyOp
     [c], [f] = run_dirs(tmp_path / "clean"), run_dirs(tmp_path / "faulty")
     answers = lambda d: {x["sample_id"]: (x["response"]["text"], x["scores"]) for x in records(d)}  # noqa: E731
     assert answers(c) == answers(f) and len(answers(f)) == 500
-    assert json.loads((c / "results.json").read_text())["metrics"] == json.loads((f / "results.json").read_text())["metrics"]
+    assert (
+        json.loads((c / "results.json").read_text())["metrics"]
+        == json.loads((f / "results.json").read_text())["metrics"]
+    )
 
 
 def wait_for_records(run_parent: Path, at_least: int, timeout: float = 60) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         dirs = run_dirs(run_parent) if run_parent.exists() else []
-        if dirs and (dirs[0] / "samples.jsonl").exists():
-            if (dirs[0] / "samples.jsonl").read_bytes().count(b"\n") >= at_least:
-                return dirs[0]
+        log = dirs[0] / "samples.jsonl" if dirs else None
+        if log is not None and log.exists() and log.read_bytes().count(b"\n") >= at_least:
+            return dirs[0]
         time.sleep(0.05)
     raise AssertionError(f"fewer than {at_least} records after {timeout} s")
 
@@ -154,12 +174,15 @@ def test_kill_9_then_resume(tmp_path: Path, server: FaultyOpenAIServer, tasks_fi
     assert all(per_prompt[prompt] == 1 for prompt in finished.values())  # no finished sample asked twice
 
 
-def test_outage_stops_with_a_clear_error_then_resumes(tmp_path: Path, server: FaultyOpenAIServer, tasks_file: Path) -> None:
+def test_outage_stops_with_a_clear_error_then_resumes(
+    tmp_path: Path, server: FaultyOpenAIServer, tasks_file: Path
+) -> None:
     server.configure(latency_ms=20)
     log_dir = tmp_path / "runs"
     proc = subprocess.Popen(
         [*ASSAY, *base_args(tasks_file, server, log_dir, n=300), "--max-connections", "4", "--max-retries", "2"],
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     run_dir = wait_for_records(log_dir, 20)
     server.configure(down=True)
@@ -180,7 +203,8 @@ def test_ctrl_c_flushes_and_says_how_to_resume(tmp_path: Path, server: FaultyOpe
     log_dir = tmp_path / "runs"
     proc = subprocess.Popen(
         [*ASSAY, *base_args(tasks_file, server, log_dir, n=200), "--max-connections", "4"],
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     run_dir = wait_for_records(log_dir, 20)
     proc.send_signal(signal.SIGINT)

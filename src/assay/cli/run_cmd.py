@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from assay.errors import AssayError, ConfigError
+
+if TYPE_CHECKING:
+    from assay.core.run import Run
 
 
 def _task_args(pairs: list[str]) -> dict[str, str]:
@@ -59,11 +63,14 @@ def run(
     from assay.models.registry import parse_model_args
 
     current: list[Path] = [resume] if resume is not None else []
+    coroutine: Coroutine[Any, Any, Run | list[Run]]
     if resume is not None:
         coroutine = resume_async(resume, progress=not quiet)
     else:
         if task is None or not model:
-            raise ConfigError("assay run needs a TASK and at least one --model", fix="e.g. assay run mmlu --model hf/smollm2")
+            raise ConfigError(
+                "assay run needs a TASK and at least one --model", fix="e.g. assay run mmlu --model hf/smollm2"
+            )
         from assay.core.discovery import resolve_task
 
         resolved = resolve_task(task, _task_args(task_arg or []))
@@ -91,12 +98,14 @@ def run(
     except KeyboardInterrupt:
         where = current[-1] if current else "RUN_DIR"
         typer.secho(
-            f"interrupted: finished samples are saved; continue with `assay run --resume {where}`", fg="yellow", err=True
+            f"interrupted: finished samples are saved; continue with `assay run --resume {where}`",
+            fg="yellow",
+            err=True,
         )
         raise typer.Exit(130) from None
     except AssayError as exc:
         hint = f"; finished samples are saved, continue with `assay run --resume {current[-1]}`" if current else ""
         raise type(exc)(exc.what + hint, where=exc.where, fix=exc.fix) from exc
-    runs = result if isinstance(result, list) else [result]
+    runs: list[Run] = result if isinstance(result, list) else [result]
     for r in runs:
         typer.echo(r.summary())

@@ -36,7 +36,9 @@ def compare(
 
 def plan(
     delta: Annotated[float | None, typer.Option(help="difference to detect, e.g. 0.03")] = None,
-    n: Annotated[int | None, typer.Option("--n", help="questions available: report the smallest detectable effect")] = None,
+    n: Annotated[
+        int | None, typer.Option("--n", help="questions available: report the smallest detectable effect")
+    ] = None,
     baseline: Annotated[float | None, typer.Option(help="baseline accuracy of 0/1 scores")] = None,
     sd: Annotated[float | None, typer.Option(help="per-question score SD")] = None,
     paired_rho: Annotated[float | None, typer.Option(help="correlation of the two models' scores")] = None,
@@ -45,7 +47,9 @@ def plan(
     ] = None,
     alpha: Annotated[float, typer.Option(help="two-sided significance level")] = 0.05,
     power: Annotated[float, typer.Option(help="probability of detecting the effect")] = 0.8,
-    from_run: Annotated[list[Path] | None, typer.Option("--from-run", help="read variance etc. from runs (1 or 2)")] = None,
+    from_run: Annotated[
+        list[Path] | None, typer.Option("--from-run", help="read variance etc. from runs (1 or 2)")
+    ] = None,
     metric: Annotated[str | None, typer.Option(help="metric to plan for (with --from-run)")] = None,
 ) -> None:
     """How many questions a comparison needs, or the smallest effect a given number can detect."""
@@ -80,11 +84,11 @@ def plan(
     design_effect = 1.0 if design_effect is None else design_effect
     try:
         if delta is not None:
-            answer = sample_size(delta, alpha=alpha, power=power, design_effect=design_effect, **kwargs)  # type: ignore[arg-type]
+            answer = sample_size(delta, alpha=alpha, power=power, design_effect=design_effect, **kwargs)
             typer.echo(f"questions needed to detect a difference of {delta:g}: {answer}")
         else:
             assert n is not None
-            mde = minimum_detectable_effect(n, alpha=alpha, power=power, design_effect=design_effect, **kwargs)  # type: ignore[arg-type]
+            mde = minimum_detectable_effect(n, alpha=alpha, power=power, design_effect=design_effect, **kwargs)
             typer.echo(f"smallest difference {n} questions detect: {mde:.4f}")
     except ValueError as exc:
         raise ConfigError(str(exc), where="assay plan") from exc

@@ -84,7 +84,8 @@ def _scores_by_key(run: Run, metric: str) -> tuple[dict[Key, float], dict[Key, s
             continue
         key = (r["sample_id"], int(r["epoch"]), r.get("variant", ""))
         values[key] = float(v)
-        clusters[key] = r.get("cluster") if r.get("cluster") is not None else r["sample_id"]
+        cluster = r.get("cluster")
+        clusters[key] = str(cluster) if cluster is not None else str(r["sample_id"])
     return values, clusters
 
 
@@ -113,7 +114,9 @@ def check_comparable(runs: list[Run]) -> None:
             )
 
 
-def compare_runs(runs: list[Run], *, metrics: list[str] | None = None, adjust: str = "holm", alpha: float = 0.05) -> Comparison:
+def compare_runs(
+    runs: list[Run], *, metrics: list[str] | None = None, adjust: str = "holm", alpha: float = 0.05
+) -> Comparison:
     """Pair every two runs on each metric; see the module docstring for the method."""
     check_comparable(runs)
     labels = labels_for(runs)
@@ -157,7 +160,9 @@ def compare_runs(runs: list[Run], *, metrics: list[str] | None = None, adjust: s
     return Comparison(runs[0].task, labels, estimates, pairs, groups, adjust, alpha, notes)
 
 
-def _group_letters(labels: list[str], est: dict[str, Estimate], pairs: list[PairComparison], alpha: float) -> dict[str, str]:
+def _group_letters(
+    labels: list[str], est: dict[str, Estimate], pairs: list[PairComparison], alpha: float
+) -> dict[str, str]:
     """Compact letter display: models sharing a letter are not significantly different."""
     differ = {frozenset((p.a, p.b)) for p in pairs if p.adjusted_pvalue < alpha}
     order = sorted(labels, key=lambda lab: -est[lab].value)

@@ -19,8 +19,8 @@ from typing import Any
 from assay.core.discovery import resolve_task
 from assay.core.progress import ProgressDisplay
 from assay.core.results import compute_results
-from assay.core.rundir import RESULTS, iter_records, new_run_dir, read_spec, write_json_atomic
 from assay.core.run import Run
+from assay.core.rundir import RESULTS, iter_records, new_run_dir, read_spec, write_json_atomic
 from assay.core.runner import Progress, RunOptions, Transform, run_samples
 from assay.core.spec import build_spec, dataset_hash
 from assay.core.task import Task
@@ -131,7 +131,9 @@ async def resume_async(run_dir: str | Path, *, progress: bool = False, cache_pat
     return await _execute(resolved, provider, path, options, spec, progress)
 
 
-async def _execute(task: Task, provider: Any, run_dir: Path, options: RunOptions, spec: dict[str, Any], show: bool) -> Run:
+async def _execute(
+    task: Task, provider: Any, run_dir: Path, options: RunOptions, spec: dict[str, Any], show: bool
+) -> Run:
     counters = Progress()
     display = ProgressDisplay(counters, f"{task.name} · {spec['model']['name']}") if show else None
     status = "interrupted"

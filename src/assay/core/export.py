@@ -20,7 +20,18 @@ def records_to_rows(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     metrics = sorted({m for r in records for m in (r.get("scores") or {})})
     columns: dict[str, list[Any]] = {
         k: []
-        for k in ("sample_id", "epoch", "variant", "cluster", "prompt", "target", "answer", "output", "cached", "latency")
+        for k in (
+            "sample_id",
+            "epoch",
+            "variant",
+            "cluster",
+            "prompt",
+            "target",
+            "answer",
+            "output",
+            "cached",
+            "latency",
+        )
     }
     columns.update({f"score_{m}": [] for m in metrics})
     columns["response"] = []

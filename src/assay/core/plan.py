@@ -30,7 +30,9 @@ class PlanInputs:
 
 def inputs_from_runs(runs: list[Run], metric: str | None = None) -> PlanInputs:
     if len(runs) > 2:
-        raise RunDirError("plan reads one run (variance) or two runs (paired variance)", fix="pass --from-run once or twice")
+        raise RunDirError(
+            "plan reads one run (variance) or two runs (paired variance)", fix="pass --from-run once or twice"
+        )
     if len(runs) == 2:
         check_comparable(runs)
     metric = metric or runs[0].spec["task"]["metrics"][0]

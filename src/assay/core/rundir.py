@@ -115,7 +115,7 @@ class SampleLog:
 
     def __init__(self, run_dir: Path) -> None:
         self.path = Path(run_dir) / SAMPLES
-        self._file = open(self.path, "ab")
+        self._file = open(self.path, "ab")  # noqa: SIM115 - held open across appends, closed in close()
         self._pending: list[bytes] = []
         self.written = 0
 

@@ -87,7 +87,9 @@ def select_samples(task: Task, options: RunOptions) -> list[Sample]:
     if options.limit is not None:
         samples = samples[: options.limit]
     if not samples:
-        raise TaskError(f"no samples left to run in task {task.name!r}", fix="check --limit, --sample-id and exclusions")
+        raise TaskError(
+            f"no samples left to run in task {task.name!r}", fix="check --limit, --sample-id and exclusions"
+        )
     return samples
 
 
@@ -238,7 +240,9 @@ async def run_samples(
             await _run_solver(task, model, items, options.solver_concurrency, handle)
         elif items:
             requests = [item.request for item in items]
-            stream = model.loglikelihood(requests) if scorer.request_kind == "loglikelihood" else model.generate(requests)
+            stream = (
+                model.loglikelihood(requests) if scorer.request_kind == "loglikelihood" else model.generate(requests)
+            )
             async for index, response in stream:
                 await handle(items[index], response)
         if scoring:

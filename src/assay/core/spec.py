@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import platform
@@ -39,14 +40,14 @@ def versions() -> dict[str, str]:
     for package in ("assay", "numpy", "scipy", "aiohttp", "torch", "transformers"):
         if package in ("torch", "transformers") and package not in sys.modules:
             continue  # only record what this run actually used
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     return found
 
 
-def build_spec(task: Task, task_ref: str, model: str, model_spec: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
+def build_spec(
+    task: Task, task_ref: str, model: str, model_spec: dict[str, Any], run: dict[str, Any]
+) -> dict[str, Any]:
     from assay.core.template import Template
 
     samples = task.samples()

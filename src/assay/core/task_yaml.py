@@ -40,7 +40,7 @@ def load_yaml_tasks(path: Path) -> dict[str, Task]:
         raise ConfigError(f"cannot read {path}: {exc.strerror}", where=str(path)) from exc
     if not isinstance(doc, dict):
         raise ConfigError("a task file must be a mapping", where=str(path), fix="see `assay run --help` for the format")
-    entries = doc["tasks"] if "tasks" in doc else [doc]
+    entries = doc.get("tasks", [doc])
     if not isinstance(entries, list):
         raise ConfigError("`tasks:` must be a list of task mappings", where=str(path))
     tasks: dict[str, Task] = {}
@@ -72,7 +72,9 @@ def _task_from_mapping(entry: Any, base: Path, where: str) -> Task:
     try:
         config = GenerateConfig(**(entry.get("config") or {}))
     except TypeError as exc:
-        raise ConfigError(f"bad `config`: {exc}", where=where, fix="keys: max_tokens, temperature, top_p, stop, seed") from exc
+        raise ConfigError(
+            f"bad `config`: {exc}", where=where, fix="keys: max_tokens, temperature, top_p, stop, seed"
+        ) from exc
     return Task(
         name=name,
         dataset=_dataset_loader(entry["dataset"], base, where),
