@@ -63,9 +63,9 @@ def run(
     from assay.models.registry import parse_model_args
 
     current: list[Path] = [resume] if resume is not None else []
-    coroutine: Coroutine[Any, Any, Run | list[Run]]
+    coroutine: Coroutine[Any, Any, list[Run]]
     if resume is not None:
-        coroutine = resume_async(resume, progress=not quiet)
+        coroutine = _as_list(resume_async(resume, progress=not quiet))
     else:
         if task is None or not model:
             raise ConfigError(
@@ -94,7 +94,7 @@ def run(
             on_run_start=current.append,
         )
     try:
-        result = asyncio.run(coroutine)
+        runs = asyncio.run(coroutine)
     except KeyboardInterrupt:
         where = current[-1] if current else "RUN_DIR"
         typer.secho(
@@ -106,6 +106,9 @@ def run(
     except AssayError as exc:
         hint = f"; finished samples are saved, continue with `assay run --resume {current[-1]}`" if current else ""
         raise type(exc)(exc.what + hint, where=exc.where, fix=exc.fix) from exc
-    runs: list[Run] = result if isinstance(result, list) else [result]
     for r in runs:
         typer.echo(r.summary())
+
+
+async def _as_list(coroutine: Coroutine[Any, Any, Run]) -> list[Run]:
+    return [await coroutine]
