@@ -16,9 +16,16 @@ def compare(
     adjust: Annotated[str, typer.Option(help="p-value adjustment: holm, bonferroni, bh, by")] = "holm",
     alpha: Annotated[float, typer.Option(help="significance level for grouping")] = 0.05,
     format: Annotated[str, typer.Option("--format", help="table, markdown, latex, json")] = "table",
+    contamination: Annotated[
+        Path | None, typer.Option(help="with one run: its contaminated samples (a contamination report) vs the rest")
+    ] = None,
 ) -> None:
     """Paired differences between runs, sample by sample, with multiplicity-adjusted p-values."""
     import warnings
+
+    if contamination is not None:
+        _compare_contaminated(run_dirs, contamination, metric, format)
+        return
 
     from assay.core.compare import compare_runs
     from assay.core.run import read_run
@@ -95,3 +102,19 @@ def plan(
     typer.echo(f"(alpha={alpha}, power={power}, two-sided, normal approximation; Miller 2024)")
     if source:
         typer.echo(source)
+
+
+def _compare_contaminated(run_dirs: list[Path], report: Path, metric: list[str] | None, format: str) -> None:
+    import json
+
+    from assay.core.compare import compare_subsets
+    from assay.core.run import read_run
+    from assay.data.contamination import load_contamination_report
+    from assay.report.compare_tables import subsets_text
+
+    if len(run_dirs) != 1:
+        raise ConfigError("--contamination compares within one run", fix="pass exactly one run directory")
+    run = read_run(run_dirs[0])
+    flagged = load_contamination_report(report).get(run.task, set())
+    result = compare_subsets(run, set(flagged), metrics=metric)
+    typer.echo(json.dumps(result.to_dict(), indent=2) if format == "json" else subsets_text(result))

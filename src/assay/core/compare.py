@@ -19,9 +19,10 @@ import numpy as np
 
 from assay.core.run import Run
 from assay.errors import RunDirError
-from assay.stats import adjust_pvalues, mcnemar, paired_difference
+from assay.stats import adjust_pvalues, mcnemar, paired_difference, unpaired_difference
 from assay.stats.estimate import Estimate
 from assay.stats.paired import PairedResult
+from assay.stats.unpaired import UnpairedResult
 
 Key = tuple[str, int, str]
 
@@ -181,3 +182,58 @@ def _group_letters(
         for lab in members:
             letters[lab] += chr(ord("a") + idx)
     return letters
+
+
+@dataclass
+class SubsetComparison:
+    """One run's score on the flagged samples (e.g. contaminated) against the rest, per metric."""
+
+    task: str
+    model: str
+    label: str
+    results: dict[str, UnpairedResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "model": self.model,
+            "label": self.label,
+            "metrics": {
+                m: {
+                    "flagged": r.a.to_dict(),
+                    "rest": r.b.to_dict(),
+                    "difference": r.difference.to_dict(),
+                    "pvalue": r.pvalue,
+                }
+                for m, r in self.results.items()
+            },
+        }
+
+
+def compare_subsets(
+    run: Run, flagged: set[str], *, label: str = "contaminated", metrics: list[str] | None = None
+) -> SubsetComparison:
+    """Welch comparison of the flagged samples' scores with the others' (different samples, so unpaired)."""
+    from assay.core.results import per_sample_scores
+
+    metrics = metrics or list(run.spec["task"]["metrics"])
+    out: dict[str, UnpairedResult] = {}
+    records = list(run.records())
+    for metric in metrics:
+        ids, values, clusters = per_sample_scores(records, metric)
+        means = [sum(v) / len(v) for v in values]
+        inside = [i for i, sid in enumerate(ids) if sid in flagged]
+        outside = [i for i, sid in enumerate(ids) if sid not in flagged]
+        if len(inside) < 2 or len(outside) < 2:
+            raise RunDirError(
+                f"{run.path}: {len(inside)} {label} and {len(outside)} other scored samples on {metric!r}",
+                fix=f"a comparison needs at least 2 samples on each side; check that the report is for task {run.task!r}",
+            )
+        use_clusters = all(c is not None for c in clusters) and len(set(clusters)) < len(ids)
+        out[metric] = unpaired_difference(
+            [means[i] for i in inside],
+            [means[i] for i in outside],
+            clusters_a=[clusters[i] for i in inside] if use_clusters else None,
+            clusters_b=[clusters[i] for i in outside] if use_clusters else None,
+        )
+    return SubsetComparison(run.task, run.model, label, out)

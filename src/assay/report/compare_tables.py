@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from assay.core.compare import Comparison
+    from assay.core.compare import Comparison, SubsetComparison
 
 
 def _p(x: float | None) -> str:
@@ -105,4 +105,31 @@ def comparison_json(c: Comparison) -> str:
     return json.dumps(c.to_dict(), indent=2)
 
 
-RENDERERS = {"table": comparison_text, "markdown": comparison_markdown, "latex": comparison_latex, "json": comparison_json}
+RENDERERS = {
+    "table": comparison_text,
+    "markdown": comparison_markdown,
+    "latex": comparison_latex,
+    "json": comparison_json,
+}
+
+
+def subsets_text(c: SubsetComparison) -> str:
+    table = Table(title=f"{c.task} · {c.model}: {c.label} vs other samples", title_justify="left")
+    for h in ("metric", c.label, "other", "difference", "95% CI", "p (Welch)"):
+        table.add_column(h, justify="left" if h == "metric" else "right")
+    for metric, r in c.results.items():
+        d = r.difference
+        table.add_row(
+            metric,
+            f"{r.a.value:.4f} (n={r.a.n})",
+            f"{r.b.value:.4f} (n={r.b.n})",
+            f"{d.value:+.4f}",
+            f"[{d.ci_low:+.4f}, {d.ci_high:+.4f}]",
+            _p(r.pvalue),
+        )
+    buffer = io.StringIO()
+    Console(file=buffer, width=140, force_terminal=False).print(table)
+    return (
+        buffer.getvalue()
+        + "Different samples on each side: an unpaired (Welch) comparison, clustered where the task is."
+    )

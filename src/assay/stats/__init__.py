@@ -20,6 +20,7 @@ from assay.stats.intervals import binomial_interval, exact_coverage
 from assay.stats.multiplicity import adjust_pvalues
 from assay.stats.paired import McNemarResult, PairedResult, mcnemar, paired_difference
 from assay.stats.power import minimum_detectable_effect, sample_size
+from assay.stats.unpaired import UnpairedResult, unpaired_difference
 
 __all__ = [
     "ClusteredSE",
@@ -27,6 +28,7 @@ __all__ = [
     "Estimate",
     "McNemarResult",
     "PairedResult",
+    "UnpairedResult",
     "adjust_pvalues",
     "binomial_interval",
     "bootstrap",
@@ -49,4 +51,5 @@ __all__ = [
     "minimum_detectable_effect",
     "paired_difference",
     "sample_size",
+    "unpaired_difference",
 ]
