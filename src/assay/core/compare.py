@@ -227,13 +227,13 @@ def compare_subsets(
         if len(inside) < 2 or len(outside) < 2:
             raise RunDirError(
                 f"{run.path}: {len(inside)} {label} and {len(outside)} other scored samples on {metric!r}",
-                fix=f"a comparison needs at least 2 samples on each side; check that the report is for task {run.task!r}",
+                fix=f"a comparison needs at least 2 samples on each side; is the report for task {run.task!r}?",
             )
         use_clusters = all(c is not None for c in clusters) and len(set(clusters)) < len(ids)
         out[metric] = unpaired_difference(
             [means[i] for i in inside],
             [means[i] for i in outside],
-            clusters_a=[clusters[i] for i in inside] if use_clusters else None,
-            clusters_b=[clusters[i] for i in outside] if use_clusters else None,
+            clusters_a=[str(clusters[i]) for i in inside] if use_clusters else None,
+            clusters_b=[str(clusters[i]) for i in outside] if use_clusters else None,
         )
     return SubsetComparison(run.task, run.model, label, out)
