@@ -38,7 +38,29 @@ _EXPORTS = {
     "AssayError": "assay.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AssayError",
+    "Estimate",
+    "GenerateConfig",
+    "Request",
+    "Response",
+    "Run",
+    "Sample",
+    "Score",
+    "Scorer",
+    "Task",
+    "Template",
+    "evaluate",
+    "evaluate_async",
+    "get_model",
+    "list_tasks",
+    "load_dataset",
+    "read_run",
+    "resolve_task",
+    "resume",
+    "resume_async",
+    "task",
+]
 
 if TYPE_CHECKING:
     from assay.core.dataset import load_dataset
