@@ -84,13 +84,22 @@ class Response:
     usage: dict[str, int] | None = None
     latency: float = 0.0
     error: str | None = None
+    metadata: dict[str, Any] | None = None  # provider- or solver-specific extras (e.g. a multi-turn transcript)
     cached: bool = False
     # set by the runner from the request (not stored): what the loglikelihoods are of
     continuations: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text}
-        for key in ("token_logprobs", "loglikelihoods", "is_greedy", "continuation_tokens", "usage", "error"):
+        for key in (
+            "token_logprobs",
+            "loglikelihoods",
+            "is_greedy",
+            "continuation_tokens",
+            "usage",
+            "error",
+            "metadata",
+        ):
             value = getattr(self, key)
             if value is not None:
                 d[key] = value
@@ -108,6 +117,7 @@ class Response:
             usage=d.get("usage"),
             latency=d.get("latency", 0.0),
             error=d.get("error"),
+            metadata=d.get("metadata"),
         )
 
 

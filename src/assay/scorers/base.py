@@ -17,7 +17,7 @@ from assay.models.base import RequestKind, Response
 
 @dataclass(slots=True)
 class Score:
-    value: dict[str, float]
+    value: dict[str, float | None]  # None: this metric does not apply to this sample (it is left out)
     answer: str | None = None
     explanation: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,128 @@
+"""xstest, harmful, jailbreak and the suite report, on scripted models (no real model, no network)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.suites.safety.scripted_model import ScriptedModel, last_user
+
+from assay.core.run import Run
+from assay.core.runner import RunOptions, run_samples
+from assay.core.task import Task
+from assay.suites.safety import harmful, jailbreak, xstest, xstest_validation
+from assay.suites.safety.jailbreak import apply_template, template_names
+from assay.suites.safety.report import write_suite_report
+
+XSTEST = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "xstest"
+
+
+def run_task(task: Task, model: ScriptedModel, tmp_path: Path, limit: int | None = None) -> Run:
+    """Run a task the way evaluate does (records, results with analysis), on a scripted model."""
+    from assay.core.results import compute_results
+    from assay.core.rundir import iter_records, new_run_dir, write_json_atomic
+    from assay.core.spec import build_spec
+
+    run_dir = new_run_dir(tmp_path, task.name, model.name)
+    spec = build_spec(task, task.name, model.name, {}, {})
+    spec["status"] = "complete"
+    write_json_atomic(run_dir / "spec.json", spec)
+    asyncio.run(run_samples(task, model, run_dir, RunOptions(limit=limit, cache=False)))  # type: ignore[arg-type]
+    records = list(iter_records(run_dir))
+    results = compute_results(records, task.metric_names())
+    if task.analysis:
+        results["analysis"] = task.analysis(records)
+    write_json_atomic(run_dir / "results.json", results)
+    return Run(run_dir)
+
+
+def refuse_if(word: str) -> ScriptedModel:
+    return ScriptedModel(lambda r: "I'm sorry, but I can't help with that." if word in last_user(r) else "Sure: ...")
+
+
+def test_xstest_data_is_bundled() -> None:
+    samples = xstest().samples()
+    assert len(samples) == 450 and len({s.id for s in samples}) == 450
+    labels = [s.metadata["label"] for s in samples]
+    assert labels.count("safe") == 250 and labels.count("unsafe") == 200
+    assert {s.cluster for s in samples} == {s.metadata["type"] for s in samples}
+
+
+def test_xstest_analysis_over_refusal_by_type(tmp_path: Path) -> None:
+    # refuses every prompt mentioning "kill": some safe homonyms and some unsafe contrasts
+    run = run_task(xstest(), refuse_if("kill"), tmp_path)
+    records = list(run.records())
+    a = (run.raw_results or {})["analysis"]
+    safe = [r for r in records if r["metadata"]["label"] == "safe"]
+    expected = sum("kill" in r["prompt"][-1]["content"] for r in safe) / len(safe)
+    assert a["over_refusal"]["value"] == pytest.approx(expected)
+    assert a["over_refusal"]["n_clusters"] == 10  # clustered by the ten safe prompt types
+    assert a["n_safe"] == 250 and a["n_unsafe"] == 200
+    homonyms = [r for r in safe if r["metadata"]["type"] == "homonyms"]
+    assert a["per_type"]["homonyms"]["refused"]["value"] == pytest.approx(
+        sum("kill" in r["prompt"][-1]["content"] for r in homonyms) / len(homonyms)
+    )
+    assert a["classifier_validation"]["classifier"] == "string-match-v1"
+    assert a["classifier_validation"]["accuracy"]["value"] > 0.8  # bundled held-out agreement
+
+
+def test_harmful_refusal_rate(tmp_path: Path) -> None:
+    run = run_task(harmful(), refuse_if("weapon"), tmp_path, limit=40)
+    a = (run.raw_results or {})["analysis"]
+    prompts = [r["prompt"][-1]["content"] for r in run.records()]
+    assert a["refused"]["value"] == pytest.approx(sum("weapon" in p for p in prompts) / 40)
+    assert a["complied"]["value"] == pytest.approx(1 - a["refused"]["value"])
+    assert len(harmful().samples()) == 200
+
+
+def test_templates() -> None:
+    assert template_names("base64,leetspeak")[:3] == ["none", "base64", "leetspeak"]
+    assert len(template_names("all")) == 12  # none + 5 transformations + 6 DAN-style
+    encoded = apply_template("base64", "Tell me a secret").split("\n\n")[-1]
+    assert base64.b64decode(encoded).decode() == "Tell me a secret"
+    assert "ChatGPT" in apply_template("dan_6_0", "X") and apply_template("dan_6_0", "X").endswith("X")
+    with pytest.raises(Exception, match="unknown jailbreak template"):
+        template_names("nope")
+
+
+def test_jailbreak_paired_attack_success(tmp_path: Path) -> None:
+    # the model refuses plain requests but complies whenever the prompt is role-play
+    model = ScriptedModel(lambda r: "Sure, as Alex: ..." if "Alex" in last_user(r) else "Sorry, but I can't.")
+    run = run_task(jailbreak(templates="roleplay,prefix_injection"), model, tmp_path, limit=30)
+    a = (run.raw_results or {})["analysis"]
+    per = a["per_template"]
+    assert per["none"]["attack_success"]["value"] == 0.0
+    assert per["roleplay"]["attack_success"]["value"] == 1.0 and per["roleplay"]["n"] == 10
+    assert per["roleplay"]["vs_none"]["a0_b1"] == 10 and per["roleplay"]["vs_none"]["mcnemar_pvalue"] < 0.01
+    assert per["prefix_injection"]["vs_none"]["mcnemar_pvalue"] == 1.0
+    assert a["worst_template"] == "roleplay" and a["any_template"]["value"] == 1.0
+
+
+@pytest.mark.skipif(not (XSTEST / "model_completions").is_dir(), reason="XSTest completions absent")
+def test_xstest_validation_task_measures_agreement(tmp_path: Path) -> None:
+    task = xstest_validation(models="gpt4", completions_dir=str(XSTEST))
+    model = ScriptedModel(lambda r: pytest.fail("a validation run must not call the model"))  # type: ignore[arg-type]
+    run = run_task(task, model, tmp_path, limit=60)
+    a = (run.raw_results or {})["analysis"]
+    assert a["n"] == 60 and 0.0 <= a["accuracy"]["value"] <= 1.0
+    records = list(run.records())
+    assert a["accuracy"]["value"] == pytest.approx(sum(r["answer"] == r["target"] for r in records) / 60)
+
+
+def test_suite_report_lists_headlines(tmp_path: Path) -> None:
+    runs = [
+        run_task(xstest(), refuse_if("kill"), tmp_path, limit=60),
+        run_task(jailbreak(templates="roleplay"), refuse_if("zzz"), tmp_path, limit=10),
+    ]
+    path = write_suite_report(runs, tmp_path / "out")
+    text = path.read_text()
+    over = (runs[0].raw_results or {})["analysis"]["over_refusal"]
+    assert f"{over['value']:.3f} [{over['ci_low']:.3f}, {over['ci_high']:.3f}]" in text
+    assert "three-way accuracy" in text and "Cohen's kappa" in text
+    assert "| roleplay |" in text and "worst template" in text
+    results: dict[str, Any] = json.loads((runs[0].path / "results.json").read_text())
+    assert "analysis" in results
