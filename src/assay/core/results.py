@@ -111,4 +111,8 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str]) -> dict[s
             comparison = _variant_comparison(records, metric, variant)
             if comparison:
                 entry[f"{metric}_vs_clean"] = comparison
+    if variants:
+        from assay.perturb.metrics import robustness_results
+
+        out["robustness"] = {m: robustness_results(records, m) for m in metrics if m in out["metrics"]}
     return out

@@ -187,12 +187,30 @@ class Template:
             return []
         return [s for s in self._pool if s.id != sample.id][: self.fewshot]
 
-    def variables(self, sample: Sample) -> dict[str, Any]:
-        """The variables the prompt template sees for `sample`."""
+    def layout(self, sample: Sample) -> dict[str, str]:
+        """The multiple-choice layout for `sample`: the template's own, overridden by `sample.metadata["format"]`.
+
+        Prompt-format variants (`assay.perturb`, `--perturb format:3`) set that dict, with any of the keys
+        `choice_labels`, `choice_format`, `choice_separator`, `answer_cue`; other keys are ignored.
+        """
+        layout = {
+            "choice_labels": self.choice_labels,
+            "choice_format": self.choice_format,
+            "choice_separator": "\n",
+            "answer_cue": self.answer_cue,
+        }
+        override = sample.metadata.get("format")
+        if isinstance(override, dict):
+            layout.update({k: str(v) for k, v in override.items() if k in layout})
+        return layout
+
+    def variables(self, sample: Sample, layout: dict[str, str] | None = None) -> dict[str, Any]:
+        """The variables the prompt template sees for `sample` (laid out as `layout`, default its own)."""
+        layout = layout or self.layout(sample)
         choices = list(sample.choices or [])
-        labels = _labels(self.choice_labels, len(choices), sample.id)
-        formatted = "\n".join(
-            self.choice_format.format(label=label, choice=c) for label, c in zip(labels, choices, strict=True)
+        labels = _labels(layout["choice_labels"], len(choices), sample.id)
+        formatted = layout["choice_separator"].join(
+            layout["choice_format"].format(label=label, choice=c) for label, c in zip(labels, choices, strict=True)
         )
         base: dict[str, Any] = {
             "input": sample.input,
@@ -200,46 +218,50 @@ class Template:
             "formatted_choices": formatted,
             "labels": labels,
             "target": sample.target,
-            "answer_cue": self.answer_cue,
+            "answer_cue": layout["answer_cue"],
             "metadata": sample.metadata,
             "sample": sample,
         }
         # Metadata fields by name, without shadowing the template's own variables.
         return {**{k: v for k, v in sample.metadata.items() if isinstance(k, str)}, **base}
 
-    def answer_text(self, sample: Sample) -> str:
+    def answer_text(self, sample: Sample, layout: dict[str, str] | None = None) -> str:
         """The answer appended to a few-shot example: `target_format` with its label/choice/target."""
         target = sample.target[0] if isinstance(sample.target, list) else str(sample.target)
         if sample.choices:
             index = sample.target_index()
-            label = _labels(self.choice_labels, len(sample.choices), sample.id)[index]
+            labels = (layout or self.layout(sample))["choice_labels"]
+            label = _labels(labels, len(sample.choices), sample.id)[index]
             return self.target_format.format(label=label, choice=sample.choices[index], target=target)
         return self.target_format.format(label=target, choice=target, target=target)
 
-    def _question(self, sample: Sample) -> str:
+    def _question(self, sample: Sample, layout: dict[str, str] | None = None) -> str:
         if not isinstance(sample.input, str):
             raise ConfigError(
                 f"sample {sample.id} has chat messages as input, which a text prompt cannot hold",
                 where="template",
                 fix="use chat=True (messages are then sent as they are), or give the sample a text input",
             )
-        return _render(self._prompt, self.variables(sample), "prompt", sample.id)
+        return _render(self._prompt, self.variables(sample, layout), "prompt", sample.id)
 
     def _description_text(self, sample: Sample) -> str:
         if self._description is None:
             return ""
         return _render(self._description, self.variables(sample), "description", sample.id)
 
-    def _example_text(self, example: Sample) -> str:
-        # Every sample shares (almost) the same examples: render each once, not once per sample.
-        text = self._examples.get(example.id)
+    def _example_text(self, example: Sample, layout: dict[str, str]) -> str:
+        # Every sample shares (almost) the same examples: render each once per layout, not once per sample.
+        # Examples take the layout of the question they precede, so a format variant changes the whole prompt.
+        key = example.id + "\x00" + "\x00".join(layout.values())
+        text = self._examples.get(key)
         if text is None:
-            text = self._examples[example.id] = self._question(example) + self.answer_text(example)
+            text = self._examples[key] = self._question(example, layout) + self.answer_text(example, layout)
         return text
 
     def render_text(self, sample: Sample) -> str:
         """The whole prompt as one string: description, few-shot examples, then the question."""
-        parts = [self._example_text(s) for s in self.fewshot_examples(sample)]
+        layout = self.layout(sample)
+        parts = [self._example_text(s, layout) for s in self.fewshot_examples(sample)]
         parts.append(self._question(sample))
         text = self.fewshot_separator.join(parts)
         description = self._description_text(sample)
@@ -251,9 +273,10 @@ class Template:
         if self._system is not None:
             messages.append({"role": "system", "content": _render(self._system, self.variables(sample), "system", "")})
         description = self._description_text(sample)
+        layout = self.layout(sample)
         for example in self.fewshot_examples(sample):
-            messages.append({"role": "user", "content": description + self._question(example)})
-            messages.append({"role": "assistant", "content": self.answer_text(example).strip()})
+            messages.append({"role": "user", "content": description + self._question(example, layout)})
+            messages.append({"role": "assistant", "content": self.answer_text(example, layout).strip()})
             description = ""  # only once, at the start of the conversation
         if isinstance(sample.input, list):
             # A conversation from the dataset is sent as it is; a system message there wins over ours.
@@ -282,7 +305,10 @@ class Template:
                 _render(self._system, self.variables(sample), "system", sample.id) + self.fewshot_separator + context
             )
         return context, continuation_texts(
-            sample, self.continuations, target_format=self.target_format, choice_labels=self.choice_labels
+            sample,
+            self.continuations,
+            target_format=self.target_format,
+            choice_labels=self.layout(sample)["choice_labels"],
         )
 
     def spec(self) -> dict[str, Any]:

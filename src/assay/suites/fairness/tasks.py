@@ -1,0 +1,37 @@
+"""The fairness suite's tasks. Importing this module registers `bbq` (`assay list tasks`)."""
+
+from __future__ import annotations
+
+from assay.core.task import Task, task
+from assay.errors import TaskError
+from assay.models.base import GenerateConfig
+
+
+@task
+def bbq(categories: str | None = None, mode: str = "loglikelihood") -> Task:
+    """BBQ (Parrish et al., 2022), bundled slice: accuracy in ambiguous/disambiguated contexts and bias scores.
+
+    `mode="loglikelihood"` (default) scores the three option labels after the prompt and picks the most
+    likely, so every item gets exactly one of the three options: the bias scores' counts are then defined
+    for every output and the run is deterministic, also on small local models. `mode="generate"` asks for an
+    answer letter, for endpoints without log-probabilities (chat APIs); outputs with no recognisable
+    option count as wrong and are reported as `n_invalid`. `categories` is a comma-separated subset.
+    """
+    from assay.core.template import multiple_choice_template
+    from assay.scorers import choice, letter_choice
+    from assay.suites.fairness.bbq import bbq_analysis, bbq_samples
+
+    if mode not in ("loglikelihood", "generate"):
+        raise TaskError(f"bbq mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    wanted = [c.strip() for c in categories.split(",")] if categories else None
+    samples = bbq_samples(wanted)
+    template = multiple_choice_template()
+    if mode == "generate":
+        return Task(
+            dataset=samples,
+            template=template,
+            scorer=letter_choice(),
+            config=GenerateConfig(max_tokens=8, temperature=0.0),
+            analysis=bbq_analysis,
+        )
+    return Task(dataset=samples, template=template, scorer=choice(), analysis=bbq_analysis)
