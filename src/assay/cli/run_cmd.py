@@ -58,12 +58,13 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     resume: Annotated[Path | None, typer.Option(help="continue an interrupted run directory")] = None,
 ) -> None:
-    """Evaluate TASK on each --model and print results with 95% confidence intervals."""
+    """Evaluate TASK, or a whole suite (safety, alignment, robustness, fairness), on each --model."""
     from assay.core.evaluate import evaluate_async, resume_async
     from assay.models.registry import parse_model_args
 
     current: list[Path] = [resume] if resume is not None else []
     coroutine: Coroutine[Any, Any, list[Run]]
+    report: list[Path] = []
     if resume is not None:
         coroutine = _as_list(resume_async(resume, progress=not quiet))
     else:
@@ -71,28 +72,36 @@ def run(
             raise ConfigError(
                 "assay run needs a TASK and at least one --model", fix="e.g. assay run mmlu --model hf/smollm2"
             )
-        from assay.core.discovery import resolve_task
+        common: dict[str, Any] = {
+            "base_url": base_url,
+            "model_args": parse_model_args(model_arg or []),
+            "max_connections": max_connections,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "seed": seed,
+            "log_dir": log_dir,
+            "cache": cache,
+            "progress": not quiet,
+            "on_run_start": current.append,
+        }
+        from assay.suites.registry import SUITES
 
-        resolved = resolve_task(task, _task_args(task_arg or []))
-        coroutine = evaluate_async(
-            resolved,
-            model,
-            base_url=base_url,
-            model_args=parse_model_args(model_arg or []),
-            max_connections=max_connections,
-            timeout=timeout,
-            max_retries=max_retries,
-            limit=limit,
-            sample_ids=sample_id,
-            exclude_ids=_exclusions(exclude_samples, resolved.name),
-            epochs=epochs,
-            seed=seed,
-            log_dir=log_dir,
-            cache=cache,
-            perturb=[p.strip() for p in perturb.split(",") if p.strip()] if perturb else (),
-            progress=not quiet,
-            on_run_start=current.append,
-        )
+        if task in SUITES:
+            coroutine = _suite(task, model, limit, common, report)
+        else:
+            from assay.core.discovery import resolve_task
+
+            resolved = resolve_task(task, _task_args(task_arg or []))
+            coroutine = evaluate_async(
+                resolved,
+                model,
+                limit=limit,
+                sample_ids=sample_id,
+                exclude_ids=_exclusions(exclude_samples, resolved.name),
+                epochs=epochs,
+                perturb=[p.strip() for p in perturb.split(",") if p.strip()] if perturb else (),
+                **common,
+            )
     try:
         runs = asyncio.run(coroutine)
     except KeyboardInterrupt:
@@ -108,6 +117,18 @@ def run(
         raise type(exc)(exc.what + hint, where=exc.where, fix=exc.fix) from exc
     for r in runs:
         typer.echo(r.summary())
+    for path in report:
+        typer.echo(f"suite report: {path}")
+
+
+async def _suite(
+    name: str, models: list[str], limit: int | None, common: dict[str, Any], report: list[Path]
+) -> list[Run]:
+    from assay.suites.registry import run_suite_async
+
+    result = await run_suite_async(name, models, limit=limit, **common)
+    report.append(result.report)
+    return result.runs
 
 
 async def _as_list(coroutine: Coroutine[Any, Any, Run]) -> list[Run]:
