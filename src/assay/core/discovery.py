@@ -12,7 +12,12 @@ from typing import Any
 from assay.core.task import REGISTRY, Task, TaskFactory, unknown_task_error
 from assay.errors import TaskError
 
-BUILTIN_MODULES = ("assay.suites.builtin", "assay.suites.safety", "assay.suites.alignment", "assay.suites.fairness.tasks")
+BUILTIN_MODULES = (
+    "assay.suites.builtin",
+    "assay.suites.safety",
+    "assay.suites.alignment",
+    "assay.suites.fairness.tasks",
+)
 _loaded_builtins = False
 
 
