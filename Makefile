@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/assay run mmlu --model hf/smollm2 --limit 100 --log-dir ./assay-runs
+	$(BIN)/assay run mmlu --model hf/smollm2 --log-dir ./assay-runs
 
 test: $(STAMP)
 	$(BIN)/pytest

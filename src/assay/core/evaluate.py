@@ -155,7 +155,7 @@ async def _execute(
         write_json_atomic(run_dir / "spec.json", spec)
         if status == "complete":
             records = list(iter_records(run_dir))
-            results = compute_results(records, task.metric_names())
+            results = compute_results(records, task.metric_names(), task.group_by)
             if task.analysis is not None:
                 results["analysis"] = task.analysis(records)
             write_json_atomic(run_dir / RESULTS, results)

@@ -14,6 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 
+FEW_CLUSTERS = 20
+
+
 def per_sample_scores(
     records: Iterable[dict[str, Any]], metric: str, variant: str = ""
 ) -> tuple[list[str], list[list[float]], list[str | None]]:
@@ -46,6 +49,11 @@ def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) ->
     use = _clusters_or_none(clusters)
     estimate = mean_estimate(means, clusters=use) if use else mean_estimate(means)
     out = estimate.to_dict()
+    if estimate.n_clusters is not None and estimate.n_clusters < FEW_CLUSTERS:
+        out["warning"] = (
+            f"only {estimate.n_clusters} clusters: cluster-robust standard errors are unreliable with fewer than "
+            f"{FEW_CLUSTERS} (Cameron & Miller 2015); read this interval with care"
+        )
     if max(len(v) for v in per_epoch) > 1 and all(len(v) == len(per_epoch[0]) for v in per_epoch):
         from assay.stats import epochs_estimate
 
@@ -79,8 +87,19 @@ def _variant_comparison(records: list[dict[str, Any]], metric: str, variant: str
     }
 
 
-def compute_results(records: list[dict[str, Any]], metrics: list[str]) -> dict[str, Any]:
-    """The `results.json` body: Estimates per metric (clean samples), per cluster, and per variant."""
+def _group_of(record: dict[str, Any], group_by: str | None) -> str | None:
+    if group_by:
+        value = (record.get("metadata") or {}).get(group_by)
+        return None if value is None else str(value)
+    cluster = record.get("cluster")
+    return None if cluster is None else str(cluster)
+
+
+def compute_results(records: list[dict[str, Any]], metrics: list[str], group_by: str | None = None) -> dict[str, Any]:
+    """The `results.json` body: Estimates per metric (clean samples), per group, and per variant.
+
+    Groups are the values of metadata field `group_by` when given, else the clusters.
+    """
     # a canonical order, so results do not depend on the order in which responses arrived
     records = sorted(records, key=lambda r: (str(r["sample_id"]), int(r["epoch"]), r.get("variant", "")))
     out: dict[str, Any] = {"metrics": {}, "groups": {}}
@@ -93,14 +112,16 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str]) -> dict[s
             continue
         out["n_samples"] = len(ids)
         out["metrics"][metric] = metric_estimate(per_epoch, clusters)
+        group_of = {r["sample_id"]: _group_of(r, group_by) for r in records if r.get("variant", "") == ""}
         groups: dict[str, list[int]] = defaultdict(list)
-        for i, c in enumerate(clusters):
-            if c is not None:
-                groups[c].append(i)
+        for i, sample_id in enumerate(ids):
+            group = group_of.get(sample_id)
+            if group is not None:
+                groups[group].append(i)
         if len(groups) > 1:
             for group, idx in sorted(groups.items()):
                 out["groups"].setdefault(group, {})[metric] = metric_estimate(
-                    [per_epoch[i] for i in idx], [None] * len(idx)
+                    [per_epoch[i] for i in idx], [clusters[i] for i in idx]
                 )
         for variant in variants:
             v_ids, v_epochs, v_clusters = per_sample_scores(records, metric, variant)

@@ -63,6 +63,7 @@ def build_spec(
             "metrics": task.metric_names(),
             "epochs": task.epochs,
             "cluster_by": task.cluster_by,
+            "group_by": task.group_by,
             "scorer": task.scorer.spec(),
             "template": Template.coerce(task.template).spec(),
             "config": task.config.to_dict(),

@@ -26,7 +26,9 @@ class Task:
 
     `dataset` is a list of samples or a zero-argument callable returning one (loaded
     lazily, so listing tasks stays fast). `cluster_by` names a metadata field whose
-    value becomes each sample's cluster, for clustered standard errors.
+    value becomes each sample's cluster, for clustered standard errors (questions that share a
+    passage); `group_by` names one to report results by (strata such as subjects) without
+    clustering.
 
     >>> from assay.scorers import exact_match
     >>> t = Task(dataset=[Sample(input="2+2=", target="4")], scorer=exact_match(), name="add")
@@ -41,6 +43,7 @@ class Task:
     name: str = ""
     epochs: int = 1
     cluster_by: str | None = None
+    group_by: str | None = None  # a metadata field to break results down by (a stratum; not used for SEs)
     config: GenerateConfig = field(default_factory=GenerateConfig)
     version: str = "1"
     args: dict[str, Any] = field(default_factory=dict)

@@ -25,7 +25,18 @@ from assay.errors import ConfigError
 from assay.models.base import GenerateConfig
 from assay.scorers.base import Scorer
 
-TASK_KEYS = {"name", "dataset", "template", "scorer", "metrics", "epochs", "cluster_by", "config", "version"}
+TASK_KEYS = {
+    "name",
+    "dataset",
+    "template",
+    "scorer",
+    "metrics",
+    "epochs",
+    "cluster_by",
+    "group_by",
+    "config",
+    "version",
+}
 
 
 def load_yaml_tasks(path: Path) -> dict[str, Task]:
@@ -83,6 +94,7 @@ def _task_from_mapping(entry: Any, base: Path, where: str) -> Task:
         metrics=entry.get("metrics"),
         epochs=int(entry.get("epochs", 1)),
         cluster_by=entry.get("cluster_by"),
+        group_by=entry.get("group_by"),
         config=config,
         version=str(entry.get("version", "1")),
     )

@@ -33,5 +33,7 @@ def run_table(run: Run) -> str:
                 table.add_row(*estimate_row(f"  {group} · {name}", e))
     buffer = io.StringIO()
     Console(file=buffer, width=120, force_terminal=False).print(table)
-    footer = f"status: {run.status}   run directory: {run.path}"
+    raw = (run.raw_results or {}).get("metrics", {})
+    warnings = [f"warning ({name}): {m['warning']}\n" for name, m in raw.items() if m.get("warning")]
+    footer = "".join(warnings) + f"status: {run.status}   run directory: {run.path}"
     return buffer.getvalue() + footer

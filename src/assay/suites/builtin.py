@@ -25,7 +25,8 @@ def mmlu(subjects: str | None = None, fewshot: int = 0, mode: str = "loglikeliho
             dataset=samples,
             template=template,
             scorer=letter_choice(),
-            cluster_by="subject",
+            group_by="subject",
             config=GenerateConfig(max_tokens=8, temperature=0.0),
         )
-    return Task(dataset=samples, template=template, scorer=choice(), cluster_by="subject")
+    # acc only: with letter continuations (" A".." D") acc_norm is the same number
+    return Task(dataset=samples, template=template, scorer=choice(), metrics=["acc"], group_by="subject")

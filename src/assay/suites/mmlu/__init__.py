@@ -27,7 +27,7 @@ _FIELDS = {"input": "question", "target": "answer", "choices": "choices", "id": 
 
 
 def mmlu_samples(subjects: Iterable[str] | None = None) -> list[Sample]:
-    """The bundled MMLU questions, optionally only some subjects; `cluster` is the subject.
+    """The bundled MMLU questions, optionally only some subjects; `metadata["subject"]` is the subject.
 
     Subjects are named as in MMLU ("high_school_geography"; spaces work too). Each sample's
     target is the answer letter and `metadata["subject"]` the subject, for templates such as
@@ -47,8 +47,6 @@ def mmlu_samples(subjects: Iterable[str] | None = None) -> list[Sample]:
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     if wanted is not None:
         rows = [r for r in rows if r["subject"] in wanted]
-    samples = records_dataset(rows, _FIELDS)
-    for sample in samples:
-        # The subject stays in metadata for templates, and clusters the questions for the statistics.
-        sample.cluster = str(sample.metadata["subject"])
-    return samples
+    # The subject stays in metadata (templates, per-subject results). It is a stratum, not a cluster:
+    # questions are drawn within every subject, so it does not enter the standard errors.
+    return records_dataset(rows, _FIELDS)
