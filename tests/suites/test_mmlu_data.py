@@ -40,11 +40,13 @@ def test_mmlu_samples_all_and_by_subject() -> None:
     samples = mmlu_samples()
     assert len(samples) == 200
     first = samples[0]
-    assert first.cluster == first.metadata["subject"] and first.choices is not None and len(first.choices) == 4
+    # the subject is a stratum (metadata, per-subject results), not a cluster
+    assert first.cluster is None and first.metadata["subject"] == "abstract_algebra"
+    assert first.choices is not None and len(first.choices) == 4
     assert 0 <= first.target_index() < 4
     anatomy = mmlu_samples(["anatomy", "high school geography"])
-    assert {s.cluster for s in anatomy} == {"anatomy", "high_school_geography"} and len(anatomy) == 80
-    assert [s.id for s in mmlu_samples("philosophy")] == [s.id for s in samples if s.cluster == "philosophy"]
+    assert {s.metadata["subject"] for s in anatomy} == {"anatomy", "high_school_geography"} and len(anatomy) == 80
+    assert [s.id for s in mmlu_samples("philosophy")] == [s.id for s in samples if s.metadata["subject"] == "philosophy"]
 
 
 def test_unknown_subject() -> None:
