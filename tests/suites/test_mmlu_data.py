@@ -46,7 +46,8 @@ def test_mmlu_samples_all_and_by_subject() -> None:
     assert 0 <= first.target_index() < 4
     anatomy = mmlu_samples(["anatomy", "high school geography"])
     assert {s.metadata["subject"] for s in anatomy} == {"anatomy", "high_school_geography"} and len(anatomy) == 80
-    assert [s.id for s in mmlu_samples("philosophy")] == [s.id for s in samples if s.metadata["subject"] == "philosophy"]
+    philosophy = [s.id for s in samples if s.metadata["subject"] == "philosophy"]
+    assert [s.id for s in mmlu_samples("philosophy")] == philosophy
 
 
 def test_unknown_subject() -> None:
