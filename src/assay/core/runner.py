@@ -206,6 +206,7 @@ async def run_samples(
         if cache is not None and not response.cached:
             cache.put(item.key, response)
         progress.done += 1
+        progress.errors += response.error is not None
         if time.monotonic() - last_flush >= options.flush_interval:
             flush()
 

@@ -17,7 +17,7 @@ def estimate_row(name: str, e: Estimate) -> list[str]:
     level = f"{round(e.level * 100)}%"
     ci = f"[{e.ci_low:.4f}, {e.ci_high:.4f}]"
     clusters = f"{e.n_clusters}" if e.n_clusters else ""
-    return [name, f"{e.value:.4f}", f"± {e.se:.4f}", f"{ci} {level}", str(e.n), clusters, e.method]
+    return [name, f"{e.value:.4f}", f"{e.se:.4f}", f"{ci} {level}", str(e.n), clusters, e.method]
 
 
 def run_table(run: Run) -> str:
