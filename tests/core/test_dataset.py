@@ -189,71 +189,96 @@ def test_missing_mapped_field_names_file_line_and_fields(tmp_path: Path) -> None
     assert "fields present: 'prompt', 'answer'" in msg
 
 
-def test_no_input_column_lists_what_was_tried(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "data.jsonl", [{"text": "a"}])
-    with pytest.raises(
-        DatasetError, match=r"line 1 of data.jsonl has no input field.*'question'.*fields present: 'text'"
-    ):
-        json_dataset(path)
-
-
-def test_invalid_json_line(tmp_path: Path) -> None:
-    path = tmp_path / "data.jsonl"
-    path.write_text('{"input": "a"}\n{"input": "b"}\n{"input": "c",\n')
-    with pytest.raises(DatasetError, match=r"invalid JSON on line 3 of data.jsonl"):
-        json_dataset(path)
-
-
-def test_invalid_json_array(tmp_path: Path) -> None:
-    path = tmp_path / "data.json"
-    path.write_text('[{"input": "a"},\n {"input": }]')
-    with pytest.raises(DatasetError, match=r"invalid JSON in data.json at line 2"):
-        json_dataset(path)
-
-
-def test_json_not_an_array(tmp_path: Path) -> None:
-    path = tmp_path / "data.json"
-    path.write_text('"just a string"')
-    with pytest.raises(DatasetError, match=r"data.json holds a JSON str, not an array"):
-        json_dataset(path)
-
-
-def test_row_not_an_object(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "data.jsonl", [{"input": "a"}, ["not", "an", "object"]])
-    with pytest.raises(DatasetError, match=r"line 2 of data.jsonl is a list, not an object"):
-        json_dataset(path)
-
-
-def test_choices_not_a_list(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "data.jsonl", [{"input": "a", "choices": ["x"]}, {"input": "b", "choices": 3}])
-    with pytest.raises(DatasetError, match=r"line 2 of data.jsonl: field 'choices' \(choices\) is not a list"):
-        json_dataset(path)
-
-
-def test_csv_choices_bad_json(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "data.csv", ["question", "choices"], [["a", '["x", "y"]'], ["b", '["x", "y"']])
-    with pytest.raises(DatasetError, match=r"row 2 of data.csv: field 'choices'.*not valid JSON"):
-        csv_dataset(path)
-
-
-def test_csv_missing_mapped_column(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "data.csv", ["q", "a"], [["x", "y"]])
-    with pytest.raises(DatasetError, match=r"row 1 of data.csv has no field 'question'; fields present: 'q', 'a'"):
-        csv_dataset(path, fields={"input": "question"})
-
-
-def test_csv_ragged_row(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_text("question,answer\na,b\nc,d,e\n")
-    with pytest.raises(DatasetError, match=r"row 2 of data.csv has more cells.*line 3"):
-        csv_dataset(path)
-
-
-def test_duplicate_ids_name_both_rows(tmp_path: Path) -> None:
-    rows = [{"id": "x", "input": "a"}, {"id": "y", "input": "b"}, {"id": "x", "input": "c"}]
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        pytest.param(
+            [{"text": "a"}],
+            r"line 1 of data.jsonl has no input field.*'question'.*fields present: 'text'",
+            id="no-input-field-lists-what-was-tried",
+        ),
+        pytest.param(
+            [{"input": "a"}, ["not", "an", "object"]],
+            r"line 2 of data.jsonl is a list, not an object",
+            id="row-not-an-object",
+        ),
+        pytest.param(
+            [{"input": "a", "choices": ["x"]}, {"input": "b", "choices": 3}],
+            r"line 2 of data.jsonl: field 'choices' \(choices\) is not a list",
+            id="choices-not-a-list",
+        ),
+        pytest.param(
+            [{"id": "x", "input": "a"}, {"id": "y", "input": "b"}, {"id": "x", "input": "c"}],
+            r"duplicate sample id 'x': lines 1 and 3 of data.jsonl",
+            id="duplicate-ids-name-both-rows",
+        ),
+    ],
+)
+def test_bad_jsonl_rows_name_the_line(tmp_path: Path, rows: list[Any], match: str) -> None:
     path = write_jsonl(tmp_path / "data.jsonl", rows)
-    with pytest.raises(DatasetError, match=r"duplicate sample id 'x': lines 1 and 3 of data.jsonl"):
+    with pytest.raises(DatasetError, match=match):
         json_dataset(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        pytest.param(
+            "data.jsonl",
+            '{"input": "a"}\n{"input": "b"}\n{"input": "c",\n',
+            r"invalid JSON on line 3 of data.jsonl",
+            id="invalid-json-line",
+        ),
+        pytest.param(
+            "data.json",
+            '[{"input": "a"},\n {"input": }]',
+            r"invalid JSON in data.json at line 2",
+            id="invalid-json-array",
+        ),
+        pytest.param(
+            "data.json", '"just a string"', r"data.json holds a JSON str, not an array", id="json-not-an-array"
+        ),
+        pytest.param(
+            "data.csv",
+            "question,answer\na,b\nc,d,e\n",
+            r"row 2 of data.csv has more cells.*line 3",
+            id="csv-ragged-row",
+        ),
+    ],
+)
+def test_malformed_file_names_the_line(tmp_path: Path, name: str, text: str, match: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    load = csv_dataset if name.endswith(".csv") else json_dataset
+    with pytest.raises(DatasetError, match=match):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "fields", "match"),
+    [
+        pytest.param(
+            ["question", "choices"],
+            [["a", '["x", "y"]'], ["b", '["x", "y"']],
+            None,
+            r"row 2 of data.csv: field 'choices'.*not valid JSON",
+            id="choices-bad-json",
+        ),
+        pytest.param(
+            ["q", "a"],
+            [["x", "y"]],
+            {"input": "question"},
+            r"row 1 of data.csv has no field 'question'; fields present: 'q', 'a'",
+            id="missing-mapped-column",
+        ),
+    ],
+)
+def test_bad_csv_rows_name_the_row(
+    tmp_path: Path, header: list[str], rows: list[list[Any]], fields: dict[str, str] | None, match: str
+) -> None:
+    path = write_csv(tmp_path / "data.csv", header, rows)
+    with pytest.raises(DatasetError, match=match):
+        csv_dataset(path, fields=fields)
 
 
 @pytest.mark.parametrize("name", ["empty.jsonl", "empty.csv", "empty.json"])

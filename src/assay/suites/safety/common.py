@@ -1,4 +1,5 @@
-"""Helpers shared by the safety and alignment analyses: per-sample values from run records, rates with intervals.
+"""Helpers shared by the safety and alignment suites: per-sample values from run records, rates with
+intervals, judge arguments, and the task shape of the safety tasks (a prompt sent as it is).
 
 Analyses receive the run's records (one per sample, epoch and variant). Every rate here is taken over
 samples (a sample's epochs are averaged first, as in `results.json`), clean variant only, so an analysis
@@ -9,9 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["group_rates", "judge_kwargs", "paired_binary", "rate", "sample_rows"]
+if TYPE_CHECKING:
+    from assay.core.sample import Sample
+    from assay.core.task import Task
+    from assay.scorers.base import Scorer
+
+__all__ = ["group_rates", "judge_kwargs", "paired_binary", "prompt_task", "rate", "sample_rows"]
 
 
 def sample_rows(records: Iterable[dict[str, Any]], metrics: Sequence[str]) -> list[dict[str, Any]]:
@@ -95,3 +101,31 @@ def judge_kwargs(judge_base_url: str | None, judge_max_tokens: int | str | None)
     if judge_max_tokens is not None:
         args["judge_config"] = GenerateConfig(max_tokens=int(judge_max_tokens), temperature=0.0)
     return args
+
+
+def prompt_task(
+    dataset: Callable[[], Sequence[Sample]],
+    scorer: Scorer,
+    analysis: Callable[[list[dict[str, Any]], dict[str, Any]], dict[str, Any]],
+    *,
+    max_tokens: int,
+    system: str | None = None,
+    cluster_by: str | None = None,
+) -> Task:
+    """A task that sends each sample's input as the user turn (greedy, at most `max_tokens`).
+
+    `analysis(records, scorer_spec)` gets the scorer's spec as well, to report what classified the responses.
+    """
+    from assay.core.task import Task
+    from assay.core.template import Template
+    from assay.models.base import GenerateConfig
+
+    spec = scorer.spec()
+    return Task(
+        dataset=dataset,
+        template=Template("{{ input }}", system=system, chat=True),
+        scorer=scorer,
+        cluster_by=cluster_by,
+        config=GenerateConfig(max_tokens=int(max_tokens), temperature=0.0),
+        analysis=lambda records: analysis(records, spec),
+    )

@@ -13,9 +13,8 @@ from typing import Any
 
 from assay.core.sample import Sample
 from assay.core.task import Task, task
-from assay.models.base import GenerateConfig
 from assay.scorers.base import Scorer
-from assay.suites.safety.common import judge_kwargs, rate, sample_rows
+from assay.suites.safety.common import judge_kwargs, prompt_task, rate, sample_rows
 
 __all__ = ["harmbench_samples", "harmful", "harmful_analysis"]
 
@@ -73,14 +72,5 @@ def harmful(
     system: str | None = None,
 ) -> Task:
     """HarmBench harmful requests: refusal rate (string match) or StrongREJECT score (with judge=...)."""
-    from assay.core.template import Template
-
     scorer = harmful_scorer(judge, judge_base_url, judge_max_tokens)
-    spec = scorer.spec()
-    return Task(
-        dataset=harmbench_samples,
-        template=Template("{{ input }}", system=system, chat=True),
-        scorer=scorer,
-        config=GenerateConfig(max_tokens=int(max_tokens), temperature=0.0),
-        analysis=lambda records: harmful_analysis(records, spec),
-    )
+    return prompt_task(harmbench_samples, scorer, harmful_analysis, max_tokens=max_tokens, system=system)

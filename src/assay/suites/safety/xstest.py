@@ -22,7 +22,7 @@ from assay.core.sample import Sample
 from assay.core.task import Task, task
 from assay.models.base import GenerateConfig, Model, Request, Response
 from assay.scorers.base import Scorer
-from assay.suites.safety.common import group_rates, judge_kwargs, rate, sample_rows
+from assay.suites.safety.common import group_rates, judge_kwargs, prompt_task, rate, sample_rows
 
 __all__ = ["xstest", "xstest_analysis", "xstest_samples", "xstest_validation"]
 
@@ -102,19 +102,8 @@ def xstest(
     system: str | None = None,
 ) -> Task:
     """XSTest: over-refusal on 250 safe prompts and compliance on 200 unsafe ones (string match or judge)."""
-    from assay.core.template import Template
-
     scorer = refusal_scorer(judge, judge_base_url, judge_max_tokens)
-    spec = scorer.spec()
-    return Task(
-        dataset=xstest_samples,
-        template=Template("{{ input }}", system=system, chat=True),
-        scorer=scorer,
-        cluster_by="type",
-        config=GenerateConfig(max_tokens=int(max_tokens), temperature=0.0),
-        analysis=lambda records: xstest_analysis(records, spec),
-        version="1",
-    )
+    return prompt_task(xstest_samples, scorer, xstest_analysis, max_tokens=max_tokens, system=system, cluster_by="type")
 
 
 def completion_samples(models: str, root: str | None) -> list[Sample]:

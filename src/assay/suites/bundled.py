@@ -1,0 +1,48 @@
+"""Dataset slices bundled with assay: their JSONL rows, and the names (subjects, categories) one may select."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
+from typing import Any
+
+from assay.errors import DatasetError
+
+__all__ = ["bundled_rows", "selected_names"]
+
+
+def bundled_rows(package: str, *parts: str) -> list[dict[str, Any]]:
+    """The rows of a JSONL file shipped in `package` (at `parts` below it), blank lines skipped."""
+    resource = resources.files(package)
+    for part in parts:
+        resource = resource.joinpath(part)
+    return [json.loads(line) for line in resource.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def selected_names(
+    names: str | Iterable[str],
+    known: Sequence[str],
+    *,
+    what: str,
+    where: str,
+    normalize: Callable[[str], str] = str.strip,
+    fix_note: str = "",
+) -> set[str]:
+    """The names asked for (one string or several), normalised; a name not in `known` is a DatasetError.
+
+    `what` says what is missing in the message ("the bundled MMLU slice has no subject"); `fix_note`
+    follows the list of known names in the fix.
+
+    >>> sorted(selected_names(["b ", "a"], ("a", "b"), what="the slice has no letter", where="here"))
+    ['a', 'b']
+    """
+    wanted = {normalize(n) for n in ([names] if isinstance(names, str) else names)}
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise DatasetError(
+            f"{what} {', '.join(repr(u) for u in unknown)}",
+            where=where,
+            fix=f"use one of: {', '.join(known)}{fix_note}",
+        )
+    return wanted
