@@ -125,3 +125,17 @@ def test_numeric_match_gsm8k_style_and_tolerance() -> None:
     missing = scorer.score(gsm, Response(text="I cannot say"))
     assert missing.value == {"accuracy": 0.0} and missing.answer is None
     assert scorer.score(Sample(input="?", target=["1/2", "0.5"]), Response(text="0.5")).value == {"accuracy": 1.0}
+
+
+def test_letter_choice_reads_the_labels_of_a_format_variant() -> None:
+    numbered = Sample(
+        input="Capital of France?",
+        choices=["Rome", "Paris", "Lima"],
+        target="B",
+        metadata={"format": {"choice_labels": "123"}},
+    )
+    assert letter_choice().score(numbered, Response("The answer is 2.")).value == {"accuracy": 1.0}
+    assert letter_choice().score(numbered, Response("The answer is 2.")).answer == "B"
+    assert letter_choice().score(numbered, Response("The answer is 1.")).value == {"accuracy": 0.0}
+    lower = Sample(input="q", choices=["x", "y"], target="A", metadata={"format": {"choice_labels": "ab"}})
+    assert letter_choice().score(lower, Response("(a)")).value == {"accuracy": 1.0}

@@ -57,7 +57,9 @@ def _group(match: re.Match[str]) -> str:
     return next(g for g in match.groups() if g is not None)
 
 
-def extract_letter(text: str, n_choices: int = 4, choices: list[str] | None = None) -> tuple[str | None, str]:
+def extract_letter(
+    text: str, n_choices: int = 4, choices: list[str] | None = None, labels: str = LETTERS
+) -> tuple[str | None, str]:
     """The choice letter a free-text answer picks, and the name of the pattern that found it.
 
     Patterns, most explicit first: an answer statement ("answer is (B)", "Answer: **C**",
@@ -72,7 +74,7 @@ def extract_letter(text: str, n_choices: int = 4, choices: list[str] | None = No
     >>> extract_letter("I am not sure.")
     (None, 'none')
     """
-    letters = LETTERS[: max(1, min(n_choices, len(LETTERS)))]
+    letters = labels[: max(1, min(n_choices, len(labels)))]
     stripped = text.strip()
     for name, pattern in _letter_patterns(letters):
         if name == "standalone_letter" and choices:
@@ -128,7 +130,10 @@ class LetterChoice(Scorer):
     def score(self, sample: Sample, response: Response) -> Score:
         n = len(sample.choices) if sample.choices else 4
         choices = sample.choices if self.match_choice_text else None
-        letter, pattern = extract_letter(response.text, n, choices)
+        # a prompt-format variant may label choices "a."/"1." instead of "A.": read the answer in its labels
+        labels = "".join((sample.metadata.get("format") or {}).get("choice_labels") or LETTERS)
+        found, pattern = extract_letter(response.text, n, choices, labels)
+        letter = LETTERS[labels.index(found)] if found is not None else None
         correct = LETTERS[sample.target_index()] if sample.choices else str(targets_of(sample)[0]).strip().upper()
         meta: dict[str, Any] = {"pattern": pattern}
         if response.error:
