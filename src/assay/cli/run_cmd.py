@@ -44,7 +44,7 @@ def run(
     timeout: Annotated[float, typer.Option(help="seconds per request")] = 120.0,
     max_retries: Annotated[int, typer.Option(help="retries per request")] = 8,
     log_dir: Annotated[Path, typer.Option(help="where run directories go")] = Path("./assay-runs"),
-    seed: Annotated[int, typer.Option(help="seed for sampling and few-shot choice")] = 0,
+    seed: Annotated[int, typer.Option(help="seed for sampled generation (temperature > 0) and perturbations")] = 0,
     epochs: Annotated[int | None, typer.Option(help="samples per item (default: the task's)")] = None,
     limit: Annotated[int | None, typer.Option(help="run the first N samples")] = None,
     sample_id: Annotated[list[str] | None, typer.Option("--sample-id", help="run only these ids")] = None,
