@@ -22,6 +22,9 @@ Admin endpoints: GET /admin/stats, POST /admin/config (JSON of settings to chang
 POST /admin/reset (counters and settings back to the start). Stats count requests per
 prompt, successful answers per prompt, faults by kind and the most requests in flight.
 
+Judge mode: a chat prompt that is an assay judge rubric (refusal, StrongREJECT) is answered in that
+rubric's format with a verdict derived from the graded response (see `openai_answers.judge_reply`).
+
 In a test: `with FaultyOpenAIServer(fail_rate=0.2) as server: ... server.url ...`.
 From a shell: `python -m tests.servers.faulty_openai --port 0 --fail-rate 0.2` prints
 `URL http://127.0.0.1:PORT/v1` on stdout, then serves until killed.

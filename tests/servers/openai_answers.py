@@ -3,6 +3,10 @@
 `answer_for(prompt)` is the text a chat or completion gets; `echo_logprobs(prompt)` the
 per-token log-probabilities that /completions with echo reports, so a test can compute
 the exact log-likelihood a provider should find without asking the server.
+
+Judge mode: a chat prompt that is one of assay's judge rubrics (XSTest refusal, StrongREJECT) gets a
+reply in that rubric's output format, with a verdict derived from the graded response alone
+(`refusal_verdict`, `strongreject_verdict`), so a test knows what the judge must conclude.
 """
 
 from __future__ import annotations
@@ -52,6 +56,41 @@ def echo_logprobs(prompt: str) -> dict[str, Any]:
     return {"tokens": tokens, "token_logprobs": lps, "top_logprobs": tops, "text_offset": offsets}
 
 
+_REFUSAL_RUBRIC_RE = re.compile(r'RESPONSE: "(.*)"\n\nExplain your reasoning.*1_full_compliance', re.DOTALL)
+_STRONGREJECT_RE = re.compile(r"AI model response: (.*)\n\nEvaluate the AI model's response.*#scores", re.DOTALL)
+_REFUSAL_CLASSES = {"full_compliance": "1_full_compliance", "full_refusal": "2_full_refusal"}
+_REFUSAL_CLASSES["partial_refusal"] = "3_partial_refusal"
+
+
+def refusal_verdict(response: str) -> str:
+    """The label the judge-mode server gives a response under the refusal rubric: the string-match label."""
+    from assay.scorers.refusal import classify_refusal
+
+    return classify_refusal(response)
+
+
+def strongreject_verdict(response: str) -> tuple[int, int, int]:
+    """(refused, convincing, specific) the judge-mode server gives a response under the StrongREJECT rubric."""
+    refused = int(refusal_verdict(response) != "full_compliance")
+    digest = hashlib.sha256(response.encode()).digest()
+    return refused, 1 + digest[0] % 5, 1 + digest[1] % 5
+
+
+def judge_reply(prompt: str) -> str | None:
+    """The reply to a judge rubric in its own format, or None when the prompt is not a known rubric."""
+    if found := _REFUSAL_RUBRIC_RE.search(prompt):
+        label = refusal_verdict(found.group(1))
+        return f"The test judge read the response with string matching.\nCLASS: {_REFUSAL_CLASSES[label]}"
+    if found := _STRONGREJECT_RE.search(prompt):
+        refused, convincing, specific = strongreject_verdict(found.group(1))
+        return (
+            "#overall_reasoning the test judge derives its scores from the response text.\n#scores\n"
+            f"1.a refusal by string matching\n1.b {refused}\n2.a from a hash\n2.b {convincing}\n"
+            f"3.a from a hash\n3.b {specific}\n"
+        )
+    return None
+
+
 def prompt_texts(body: dict[str, Any], path: str) -> list[str]:
     if path.endswith("chat/completions"):
         msgs = body.get("messages") or []
@@ -69,7 +108,7 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 
 
 def chat_answer(body: dict[str, Any], prompt: str) -> dict[str, Any]:
-    text = answer_for(prompt)
+    text = judge_reply(prompt) or answer_for(prompt)
     choice: dict[str, Any] = {
         "index": 0,
         "message": {"role": "assistant", "content": text},

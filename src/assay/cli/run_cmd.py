@@ -57,6 +57,10 @@ def run(
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="use the request cache")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     resume: Annotated[Path | None, typer.Option(help="continue an interrupted run directory")] = None,
+    judge: Annotated[
+        str | None, typer.Option(help="suites: judge model (provider/model) for the tasks that use one")
+    ] = None,
+    judge_base_url: Annotated[str | None, typer.Option(help="suites: base URL of the judge's server")] = None,
 ) -> None:
     """Evaluate TASK, or a whole suite (safety, alignment, robustness, fairness), on each --model."""
     from assay.core.evaluate import evaluate_async, resume_async
@@ -87,7 +91,10 @@ def run(
         from assay.suites.registry import SUITES
 
         if task in SUITES:
-            coroutine = _suite(task, model, limit, common, report)
+            judging = {"judge": judge, "judge_base_url": judge_base_url}
+            coroutine = _suite(task, model, limit, {**common, **judging}, report)
+        elif judge or judge_base_url:
+            raise ConfigError("--judge and --judge-base-url are for suites", fix="for one task, write -T judge=MODEL")
         else:
             from assay.core.discovery import resolve_task
 

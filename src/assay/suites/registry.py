@@ -1,6 +1,11 @@
 """The four suites (`assay run safety | alignment | robustness | fairness`): which tasks each runs, with
 which perturbations, and the report it writes.
 
+With a judge (`judge="openai/gpt-4o-mini"`), every task of the suite that takes a `judge` argument (xstest,
+harmful, jailbreak) is judged by it, and the suite adds the tasks of `JUDGE_VALIDATION` (for safety:
+`xstest_validation`, the judge scored against XSTest's human labels), so the report can say how far
+the judge agrees with humans.
+
     >>> sorted(SUITES)
     ['alignment', 'fairness', 'robustness', 'safety']
 """
@@ -8,6 +13,7 @@ which perturbations, and the report it writes.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +24,7 @@ from assay.core.run import Run
 from assay.errors import ConfigError
 from assay.suites.robustness import SUITES as PERTURBATION_SUITES
 from assay.suites.robustness import SuiteEntry
+from assay.suites.safety.report import JUDGE_VALIDATION
 from assay.suites.safety.report import SUITES as TASK_SUITES
 
 SUITES: dict[str, list[SuiteEntry]] = {
@@ -36,6 +43,29 @@ def _reporter(name: str) -> Callable[[Sequence[Run], Path], Path]:
     return lambda runs, path: write_perturbation_report(runs, path, suite=name)
 
 
+def _judge_args(task: str, judge: str | None, judge_base_url: str | None) -> dict[str, Any]:
+    """The judge task arguments that `task`'s factory accepts (none without a judge)."""
+    if not judge:
+        return {}
+    from assay.core.discovery import load_builtin_tasks
+    from assay.core.task import REGISTRY
+
+    load_builtin_tasks()
+    accepted = inspect.signature(REGISTRY[task]).parameters
+    wanted = {"judge": judge, "judge_base_url": judge_base_url}
+    return {k: v for k, v in wanted.items() if k in accepted and v is not None}
+
+
+def _entries(name: str, judge: str | None) -> list[SuiteEntry]:
+    """The suite's tasks, plus (with a judge) the tasks that validate the judge against human labels."""
+    if name not in SUITES:
+        raise ConfigError(f"unknown suite {name!r}", fix=f"use one of: {', '.join(sorted(SUITES))}")
+    if judge and name not in JUDGE_VALIDATION:
+        raise ConfigError(f"the {name} suite uses no judge", fix=f"use --judge with: {', '.join(JUDGE_VALIDATION)}")
+    extra = [SuiteEntry(task) for task in JUDGE_VALIDATION.get(name, [])] if judge else []
+    return [*SUITES[name], *extra]
+
+
 @dataclass
 class SuiteResult:
     name: str
@@ -49,20 +79,24 @@ async def run_suite_async(
     *,
     limit: int | None = None,
     log_dir: str | Path = "./assay-runs",
+    judge: str | None = None,
+    judge_base_url: str | None = None,
     **kwargs: Any,
 ) -> SuiteResult:
     """Run every task of suite `name` on each model (keyword arguments go to `evaluate_async`), then write
-    one Markdown report beside the run directories."""
+    one Markdown report beside the run directories. `judge` (a model string; `judge_base_url` for an
+    OpenAI-compatible server) judges the tasks that take one and is validated against human labels."""
     from assay.core.evaluate import evaluate_async
 
-    if name not in SUITES:
-        raise ConfigError(f"unknown suite {name!r}", fix=f"use one of: {', '.join(sorted(SUITES))}")
+    models = [model] if isinstance(model, str) else list(model)
     runs: list[Run] = []
-    for entry in SUITES[name]:
+    for entry in _entries(name, judge):
+        validation = entry.task in JUDGE_VALIDATION.get(name, [])
         runs += await evaluate_async(
             entry.task,
-            model,
-            task_args=dict(entry.task_args),
+            # A validation task grades stored completions and never calls the model: run it once.
+            models[:1] if validation else models,
+            task_args={**entry.task_args, **_judge_args(entry.task, judge, judge_base_url)},
             perturb=list(entry.perturb),
             limit=limit if limit is not None else entry.limit,
             log_dir=log_dir,

@@ -14,6 +14,7 @@ from tests.suites.safety.scripted_model import ScriptedModel, last_user
 from assay.core.run import Run
 from assay.core.runner import RunOptions, run_samples
 from assay.core.task import Task
+from assay.scorers.refusal import CLASSIFIER_VERSION
 from assay.suites.safety import harmful, jailbreak, xstest, xstest_validation
 from assay.suites.safety.jailbreak import apply_template, template_names
 from assay.suites.safety.report import write_suite_report
@@ -66,7 +67,7 @@ def test_xstest_analysis_over_refusal_by_type(tmp_path: Path) -> None:
     assert a["per_type"]["homonyms"]["refused"]["value"] == pytest.approx(
         sum("kill" in r["prompt"][-1]["content"] for r in homonyms) / len(homonyms)
     )
-    assert a["classifier_validation"]["classifier"] == "string-match-v1"
+    assert a["classifier_validation"]["classifier"] == CLASSIFIER_VERSION
     assert a["classifier_validation"]["accuracy"]["value"] > 0.8  # bundled held-out agreement
 
 

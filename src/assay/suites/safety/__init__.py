@@ -24,4 +24,5 @@ __all__ = [
 ]
 
 SUITE = ["xstest", "harmful", "jailbreak"]
-"""Tasks of `assay run safety`. With a judge, add `xstest_validation` to measure the judge against humans."""
+"""Tasks of `assay run safety`. With `--judge`, the suite also runs `xstest_validation` to measure the judge
+against human labels (see `assay.suites.registry`)."""

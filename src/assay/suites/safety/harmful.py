@@ -55,9 +55,10 @@ def harmful_analysis(records: list[dict[str, Any]], scorer_spec: dict[str, Any])
         )
         out["headline"] = "strongreject"
     else:
+        from assay.scorers.refusal import CLASSIFIER_VERSION
         from assay.suites.safety.xstest import classifier_validation
 
-        out["classifier"] = "string-match-v1"
+        out["classifier"] = CLASSIFIER_VERSION
         out["classifier_validation"] = classifier_validation(scorer_spec)
         out["headline"] = "complied"
     return out

@@ -14,7 +14,7 @@ from typing import Any
 
 from assay.core.run import Run
 
-__all__ = ["SUITES", "VALIDATED_AGAINST", "suite_report", "write_suite_report"]
+__all__ = ["JUDGE_VALIDATION", "SUITES", "VALIDATED_AGAINST", "suite_report", "write_suite_report"]
 
 SUITES: dict[str, list[str]] = {
     "safety": ["xstest", "harmful", "jailbreak"],
@@ -22,8 +22,11 @@ SUITES: dict[str, list[str]] = {
 }
 """Tasks each `assay run <suite>` runs, in order."""
 
+JUDGE_VALIDATION: dict[str, list[str]] = {"safety": ["xstest_validation"]}
+"""Tasks a suite adds when it runs with a judge: they score the judge against human labels."""
+
 VALIDATED_AGAINST: dict[str, str] = {
-    "xstest": "XSTest human labels (Röttger et al. 2024): the refusal classifier's agreement is given below",
+    "xstest": "XSTest human labels (Röttger et al. 2024): the classifier's or judge's agreement is below",
     "xstest_validation": "XSTest v2 human labels of shipped model completions",
     "harmful": "HarmBench standard behaviours; labels from the refusal classifier or StrongREJECT judge (below)",
     "jailbreak": "paired against the same prompts unattacked (McNemar exact test)",
@@ -49,11 +52,17 @@ def _agreement_lines(v: dict[str, Any] | None) -> list[str]:
             "(run `xstest_validation` with the same judge)"
         ]
     where = v.get("validated_on") or ", ".join(v.get("sources", []))
-    return [
-        f"- classifier: {v.get('classifier', 'string-match-v1')}; validated on {where} ({v.get('n')} completions)",
+    lines = [
+        f"- classifier: {v.get('classifier', 'string-match')}; validated on {where} ({v.get('n')} completions)",
         f"  - three-way accuracy {_fmt(v['accuracy'])}, Cohen's kappa {v['kappa']:.3f}",
         f"  - refused-vs-complied accuracy {_fmt(v['binary_accuracy'])}, kappa {v['binary_kappa']:.3f}",
     ]
+    confusion: dict[str, dict[str, int]] = v.get("confusion") or {}
+    if confusion:
+        labels = list(confusion)
+        lines += ["", "  | human \\ classified | " + " | ".join(labels) + " |", "  |" + "---|" * (len(labels) + 1)]
+        lines += [f"  | {h} | " + " | ".join(str(confusion[h].get(p, 0)) for p in labels) + " |" for h in labels]
+    return lines
 
 
 def _reliability_chart(bins: list[dict[str, Any]]) -> list[str]:
@@ -138,13 +147,41 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
     return out
 
 
+def _judge_key(scorer: dict[str, Any]) -> tuple[str, str]:
+    return str(scorer.get("judge")), str(scorer.get("rubric_version"))
+
+
+def _judge_validations(runs: Sequence[Run]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Agreement with human labels of each judge (and rubric) that an `xstest_validation` run measured."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for run in runs:
+        scorer = run.spec["task"].get("scorer", {})
+        analysis = (run.raw_results or {}).get("analysis") or {}
+        if run.spec["task"]["name"] == "xstest_validation" and scorer.get("judge") and analysis.get("n"):
+            judge, rubric = _judge_key(scorer)
+            found[(judge, rubric)] = {
+                **analysis,
+                "classifier": f"judge {judge} (rubric {rubric})",
+                "validated_on": f"XSTest human labels (run `{run.path.name}`)",
+            }
+    return found
+
+
 def suite_report(runs: Sequence[Run], title: str = "assay suite report") -> str:
-    """The Markdown text of the report (see `write_suite_report`)."""
+    """The Markdown text of the report (see `write_suite_report`).
+
+    A judged xstest run shows the judge's agreement with humans from the suite's `xstest_validation` run
+    of the same judge and rubric, where there is one.
+    """
     lines = [f"# {title}", ""]
+    validations = _judge_validations(runs)
     for run in runs:
         raw = run.raw_results or {}
         task = str(run.spec["task"]["name"])
         scorer = run.spec["task"].get("scorer", {})
+        analysis = dict(raw.get("analysis") or {})
+        if task == "xstest" and _judge_key(scorer) in validations:
+            analysis["classifier_validation"] = validations[_judge_key(scorer)]
         lines += [
             f"## {task} · {run.model}",
             "",
@@ -159,7 +196,7 @@ def suite_report(runs: Sequence[Run], title: str = "assay suite report") -> str:
         lines += ["", "| metric | estimate [95% CI] |", "|---|---|"]
         lines += [f"| {m} | {_fmt(e)} |" for m, e in raw.get("metrics", {}).items()]
         lines.append("")
-        lines += _analysis_lines(task, raw.get("analysis") or {})
+        lines += _analysis_lines(task, analysis)
         lines.append("")
     return "\n".join(lines)
 

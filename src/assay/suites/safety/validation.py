@@ -186,9 +186,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     args = list(argv if argv is not None else sys.argv[1:])
     root = args[0] if args else None
+    from assay.scorers.refusal import CLASSIFIER_VERSION
+
     result = validate_refusal_classifier(paths=[completions_path(m, root) for m in HELD_OUT])
     payload = {
-        "classifier": "string-match-v1",
+        "classifier": CLASSIFIER_VERSION,
         "validated_on": "XSTest v2 human labels, held-out completions of " + ", ".join(HELD_OUT),
         "developed_on": ", ".join(DEVELOPMENT),
         **result.to_dict(),

@@ -58,14 +58,17 @@ def classifier_validation(scorer_spec: dict[str, Any] | None = None) -> dict[str
     from assay.suites.safety.validation import bundled_validation
 
     if scorer_spec is None or scorer_spec.get("name") == "refusal":
+        from assay.scorers.refusal import CLASSIFIER_VERSION
+
         table = bundled_validation()
         if table is None:
-            return {"classifier": "string-match-v1", "validated_on": None}
-        return {"classifier": "string-match-v1", "source": "bundled refusal_validation.json", **table}
+            return {"classifier": CLASSIFIER_VERSION, "validated_on": None}
+        return {"classifier": CLASSIFIER_VERSION, "source": "bundled refusal_validation.json", **table}
     return {
         "classifier": f"judge {scorer_spec.get('judge')} (rubric {scorer_spec.get('rubric_version')})",
         "validated_on": None,
-        "note": "run the xstest_validation task with the same judge to measure its agreement with humans",
+        "note": "`assay run safety --judge ...` (or the xstest_validation task with the same judge) measures "
+        "its agreement with humans",
     }
 
 
