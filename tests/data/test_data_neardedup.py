@@ -9,7 +9,7 @@ import numpy as np
 from tests.data.data_fixtures import NearDupFixture, read_output, write_shards
 
 from assay.data import FileReader, LocalExecutor, NearDedup, Pipeline
-from assay.data.lsh import union_find
+from assay.data.lsh import PairSet, union_find, unique_pairs
 from assay.data.minhash import MinHasher
 from assay.data.textutil import jaccard, shingle_set
 
@@ -70,3 +70,43 @@ def test_pipeline_matches_in_memory_result(neardup: NearDupFixture, tmp_path) ->
     assert nd.counters["duplicates"] == int(expected.drop.sum()) == nd.dropped["near_duplicate"]
     saved = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert saved["steps"][0]["docs_out"] == len(kept_ids)
+
+
+def test_reduce_in_many_key_range_partitions_gives_the_same_result(
+    neardup: NearDupFixture, tmp_path, monkeypatch
+) -> None:
+    import assay.data.lsh_store as store
+
+    docs = [{"id": f"d{i}", "text": t} for i, t in enumerate(neardup.texts)]
+    docs += [{"id": "blank", "text": "  ... !!! "}]  # no words: never a candidate
+    write_shards(docs, tmp_path / "in", 4)
+    step = [NearDedup(keep="longest")]
+    one = Pipeline(FileReader(tmp_path / "in"), step, tmp_path / "one").run(LocalExecutor(workers=1))
+    seen: list[int] = []
+    partitions = store.CollectedShards.partitions
+
+    def spy(self, bands, budget=None):  # type: ignore[no-untyped-def]
+        for part in partitions(self, bands, budget):
+            seen.append(len(part[0]))
+            yield part
+
+    monkeypatch.setattr(store, "PARTITION_ENTRIES", 100)
+    monkeypatch.setattr(store.CollectedShards, "partitions", spy)
+    many = Pipeline(FileReader(tmp_path / "in"), step, tmp_path / "many").run(LocalExecutor(workers=1))
+    assert len(seen) > 20 * 32 and max(seen) < 300  # ~21 key ranges per band, each about the budget
+    assert read_output(tmp_path / "one") == read_output(tmp_path / "many")
+    assert one.step("near_dedup").to_dict() == many.step("near_dedup").to_dict()
+    expected = NearDedup(keep="longest").find([str(d["text"]) for s in range(4) for d in docs[s::4]])
+    assert one.step("near_dedup").counters["duplicates"] == int(expected.drop.sum())
+
+
+def test_pairs_beyond_32_bit_document_numbers() -> None:
+    big = np.int64(2**33)
+    i = np.array([1, big, 1, 5], dtype=np.int64)
+    j = np.array([big + 1, big + 2, big + 1, 6], dtype=np.int64)
+    ui, uj = unique_pairs(i, j)
+    assert list(zip(ui.tolist(), uj.tolist(), strict=True)) == [(1, big + 1), (5, 6), (big, big + 2)]
+    pairs = PairSet()
+    for _ in range(3):
+        pairs.add(i, j)
+    assert [len(a) for a in pairs.pairs()] == [3, 3]

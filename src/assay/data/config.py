@@ -1,6 +1,6 @@
 """Pipeline YAML -> `Pipeline` and executor, with errors that name the file and the offending key.
 
-input: corpus/*.jsonl.gz          # or {path, text_key, id_key, on_error} or {hf, name, split, num_shards}
+input: corpus/*.jsonl.gz   # or {path, text_key, id_key, on_error, shard_bytes} or {hf, name, split, num_shards}
 output: {path: out/, format: jsonl.gz}
 executor: {kind: local, workers: 4}   # or {kind: ray, address: auto}
 steps:

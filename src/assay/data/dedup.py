@@ -19,7 +19,8 @@ import numpy.typing as npt
 
 from assay.data.document import Document
 from assay.data.errors import DataPipelineError
-from assay.data.lsh import I64, candidate_pairs, choose_kept, estimated_jaccard, union_find
+from assay.data.lsh import I64, cluster
+from assay.data.lsh_store import CollectedShards, band_runs
 from assay.data.minhash import EMPTY, U16, MinHasher, band_keys
 from assay.data.pipeline import Arrays, drop_positions
 from assay.data.stats import StepStats
@@ -123,7 +124,7 @@ class NearDedup:
         return self._hasher.signatures(texts)
 
     def collect(self, docs: Iterator[Document], stats: StepStats) -> Arrays:
-        """Per shard: signatures, band keys, lengths and which documents have any words."""
+        """Per shard: signatures, lengths, and each band's keys as a sorted run (see `lsh_store`)."""
         sigs: list[U16] = []
         lengths: list[int] = []
         batch: list[str] = []
@@ -136,25 +137,18 @@ class NearDedup:
         if batch:
             sigs.append(self.signatures(batch))
         sig = np.concatenate(sigs) if sigs else np.empty((0, self.num_perm), np.uint16)
-        return {
-            "sig": sig,
-            "bands": band_keys(sig, self.bands, self.rows),
-            "length": np.asarray(lengths, dtype=np.int64),
-            "valid": ~(sig == EMPTY).all(axis=1),
-        }
+        valid = ~(sig == EMPTY).all(axis=1)  # word-less documents are never candidates
+        runs = band_runs(band_keys(sig, self.bands, self.rows), valid)
+        return {"sig": sig, "length": np.asarray(lengths, dtype=np.int64), **runs}
 
     def reduce(self, parts: list[Path], stats: StepStats) -> list[I64]:
-        """Band, verify, cluster and choose over the whole corpus; signatures stay memory-mapped."""
-        sigs = [_load(p, "sig") for p in parts]
-        sizes = [s.shape[0] for s in sigs]
-        valid = np.concatenate([np.asarray(_load(p, "valid")) for p in parts]) if parts else np.zeros(0, bool)
-        lengths = np.concatenate([np.asarray(_load(p, "length")) for p in parts]) if parts else None
-        bands = [_load(p, "bands") for p in parts]
-        keys = (np.concatenate([np.asarray(b[k]) for b in bands]) for k in range(self.bands))
-        drop, info = cluster(keys, valid, _row_lookup(sigs, sizes), self.threshold, lengths, self.keep)
-        for key, value in info.items():
+        """Band, verify, cluster and choose over the whole corpus, reading the collected arrays in pieces:
+        driver memory follows one band partition and the candidate pairs, not the corpus size."""
+        shards = CollectedShards(parts)
+        res = cluster(shards.partitions(self.bands), shards.rows, shards.lengths, self.threshold, self.keep)
+        for key, value in res.info.items():
             stats.count(key, value)
-        return _split(drop, sizes)
+        return shards.split(res.drop)
 
     def apply(self, docs: Iterator[Document], drop: I64, stats: StepStats) -> Iterator[Document]:
         """Drop the near duplicates chosen by `reduce`."""
@@ -164,12 +158,15 @@ class NearDedup:
         """In memory (notebooks, tests): the verified pairs, clusters and drops for a list of texts."""
         sig = self.signatures(texts)
         keys = band_keys(sig, self.bands, self.rows)
-        valid = ~(sig == EMPTY).all(axis=1)
+        ids = np.flatnonzero(~(sig == EMPTY).all(axis=1)).astype(np.int64)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        res = NearDupResult()
-        drop, _ = cluster(iter(keys), valid, lambda ids: sig[ids], self.threshold, lengths, self.keep, res)
-        res.drop = drop
-        return res
+        parts = ((keys[b][ids], ids) for b in range(self.bands))
+        res = cluster(parts, lambda x: sig[x], lambda x: lengths[x], self.threshold, self.keep)
+        roots = np.arange(len(texts), dtype=np.int64)
+        roots[res.nodes] = res.roots
+        drop = np.zeros(len(texts), dtype=bool)
+        drop[res.drop] = True
+        return NearDupResult(res.i, res.j, res.similarity, roots, drop)
 
 
 @dataclass
@@ -181,44 +178,3 @@ class NearDupResult:
     similarity: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     roots: I64 = field(default_factory=lambda: np.empty(0, np.int64))
     drop: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
-
-
-def _row_lookup(sigs: list[npt.NDArray[np.generic]], sizes: list[int]):  # type: ignore[no-untyped-def]
-    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-
-    def rows(ids: I64) -> U16:
-        out = np.empty((len(ids), sigs[0].shape[1] if sigs else 0), dtype=np.uint16)
-        shard = np.searchsorted(offsets, ids, side="right") - 1
-        for s in np.unique(shard):
-            m = shard == s
-            out[m] = sigs[s][ids[m] - offsets[s]]
-        return out
-
-    return rows
-
-
-def cluster(
-    keys: Iterator[npt.NDArray[np.uint64]],
-    valid: npt.NDArray[np.bool_],
-    rows: object,
-    threshold: float,
-    lengths: I64 | None,
-    keep: str,
-    out: NearDupResult | None = None,
-) -> tuple[npt.NDArray[np.bool_], dict[str, int]]:
-    """Candidates from band keys, verification, union-find, choice: the drop mask and counters."""
-    i, j = candidate_pairs(keys, valid)
-    est = estimated_jaccard(i, j, rows)  # type: ignore[arg-type]
-    ok = est >= threshold
-    roots = union_find(len(valid), i[ok], j[ok])
-    drop = choose_kept(roots, lengths, keep)
-    if out is not None:
-        out.i, out.j, out.similarity, out.roots = i[ok], j[ok], est[ok], roots
-    members = np.bincount(roots, minlength=len(roots)) if len(roots) else np.zeros(0, np.int64)
-    info = {
-        "candidate_pairs": len(i),
-        "verified_pairs": int(ok.sum()),
-        "clusters": int((members > 1).sum()),
-        "duplicates": int(drop.sum()),
-    }
-    return drop, info

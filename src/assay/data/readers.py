@@ -1,8 +1,11 @@
 """Readers: JSONL (plain, gzip, zstd), Parquet, Hugging Face datasets, and directories or globs of shards.
 
 Every reader streams one shard at a time, so memory stays bounded by a shard's read buffer and a Parquet
-batch, whatever the corpus size. A bad record either raises a `DataPipelineError` naming the file and line,
-or, with `on_error="skip"`, is skipped and counted under `skipped:<reason>` in the reader's statistics.
+batch, whatever the corpus size. Large uncompressed JSONL files are split into byte ranges and large Parquet
+files into runs of row groups (`shard_bytes`; see `assay.data.shards`); gzip and zstd files stay whole,
+as a compressed stream cannot be entered mid-way. A bad record either raises a `DataPipelineError` naming
+the file and line, or, with `on_error="skip"`, is skipped and counted under `skipped:<reason>` in the
+reader's statistics.
 """
 
 from __future__ import annotations
@@ -19,21 +22,13 @@ from typing import Any, Literal, Protocol
 
 from assay.data.document import Document
 from assay.data.errors import DataPipelineError
+from assay.data.shards import DEFAULT_SHARD_BYTES, LineNumbers, file_shards, seek_first_line
+from assay.data.shards import Shard as Shard  # re-exported: readers and shards are used together
 from assay.data.stats import StepStats
 
 OnError = Literal["raise", "skip"]
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz", ".jsonl.zst", ".jsonl.zstd")
 PARQUET_SUFFIXES = (".parquet",)
-
-
-@dataclass(frozen=True)
-class Shard:
-    """One unit of work: a file, or one of `count` slices of a Hugging Face dataset."""
-
-    index: int
-    name: str
-    path: str
-    count: int = 1
 
 
 class Reader(Protocol):
@@ -101,7 +96,11 @@ def open_text_lines(path: str) -> Any:
 
 @dataclass
 class FileReader:
-    """JSONL and Parquet files, directories or globs of them; one shard per file.
+    """JSONL and Parquet files, directories or globs of them; a shard per file, or per `shard_bytes` of one.
+
+    An uncompressed JSONL file larger than `shard_bytes` becomes byte-range sub-shards and a larger Parquet
+    file runs of row groups, so one big file is processed in parallel; compressed JSONL (gzip, zstd) cannot
+    be split and is always one shard. `shard_bytes=None` never splits.
 
     >>> reader = FileReader("corpus/*.jsonl.gz")  # doctest: +SKIP
     """
@@ -110,13 +109,20 @@ class FileReader:
     text_key: str = "text"
     id_key: str | None = "id"
     on_error: OnError = "raise"
+    shard_bytes: int | None = DEFAULT_SHARD_BYTES
     _files: list[Path] = field(default_factory=list, init=False, repr=False)
 
     def shards(self) -> list[Shard]:
-        """One shard per input file, in sorted path order."""
+        """The shards of the input: sorted path order, then offset order within a split file."""
         if not self._files:
             self._files = expand_paths(self.paths)
-        return [Shard(index=i, name=_stem(p), path=str(p)) for i, p in enumerate(self._files)]
+        if self.shard_bytes is not None and self.shard_bytes < 1:
+            raise DataPipelineError(
+                f"shard_bytes must be positive, got {self.shard_bytes}",
+                where="input.shard_bytes",
+                fix="leave it out (128 MiB), or set it to null to never split a file",
+            )
+        return file_shards(self._files, [_stem(p) for p in self._files], self.shard_bytes, PARQUET_SUFFIXES)
 
     def read(self, shard: Shard, stats: StepStats) -> Iterator[Document]:
         """Stream the documents of one file (format chosen by its suffix)."""
@@ -168,38 +174,52 @@ def read_jsonl(
     on_error: OnError = "raise",
     allow_empty: bool = False,
 ) -> Iterator[Document]:
-    """Stream a JSONL file; blank lines are ignored; errors name the file and 1-based line."""
-    line_no = 0
+    """Stream a JSONL file, or the lines of a byte-range sub-shard of one; blank lines are ignored; errors
+    name the file and its 1-based line (counted lazily for a sub-shard, see `assay.data.shards`)."""
+    k = 0  # lines of this shard read so far
     seen = 0
+    lines: LineNumbers | None = None
     try:
         with open_text_lines(shard.path) as f:
+            pos = seek_first_line(f, shard.start)
+            lines = LineNumbers(shard, pos)
+            stop = shard.stop
             for raw in f:
-                line_no += 1
+                if stop is not None:
+                    if pos >= stop:  # this line begins in the next sub-shard
+                        break
+                    pos += len(raw)
+                k += 1
                 if not raw.strip():
                     continue
                 seen += 1
-                where = f"{shard.path}, line {line_no}"
                 try:
                     rec = json.loads(raw)
                 except ValueError as e:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
-                    _fail(on_error, f"invalid JSON: {e}", where, stats, "invalid_json")
+                    _fail(on_error, f"invalid JSON: {e}", f"{shard.path}, line {lines.line(k)}", stats, "invalid_json")
                     continue
-                doc = _record_to_doc(rec, text_key, id_key, f"{shard.name}:{line_no}")
+                if isinstance(rec, dict) and id_key and rec.get(id_key) is not None:
+                    default_id = ""  # not used: the record has its own id, so no line number is needed
+                else:
+                    default_id = f"{shard.name}:{lines.line(k)}"
+                doc = _record_to_doc(rec, text_key, id_key, default_id)
                 if isinstance(doc, str):
+                    where = f"{shard.path}, line {lines.line(k)}"
                     _fail(on_error, _REASONS[doc].format(key=text_key), where, stats, doc)
                     continue
                 stats.docs_in += 1
                 stats.docs_out += 1
                 yield doc
     except (OSError, EOFError, zlib.error) as e:
-        _corrupt(shard.path, line_no, e, on_error, stats)
+        _corrupt(shard.path, lines.line(k) if lines else 0, e, on_error, stats)
         return
     except Exception as e:
         if type(e).__name__ == "ZstdError":
-            _corrupt(shard.path, line_no, e, on_error, stats)
+            _corrupt(shard.path, lines.line(k) if lines else 0, e, on_error, stats)
             return
         raise
-    if seen == 0 and not allow_empty:
+    # a sub-shard may hold no line (one line longer than shard_bytes): only a whole file can be empty
+    if seen == 0 and not allow_empty and shard.whole:
         _fail(on_error, "input shard is empty", shard.path, stats, "empty_shard", "remove the empty file, or skip it")
 
 
@@ -217,7 +237,8 @@ def _corrupt(path: str, line_no: int, e: BaseException, on_error: OnError, stats
 def read_parquet(
     shard: Shard, stats: StepStats, text_key: str = "text", id_key: str | None = "id", on_error: OnError = "raise"
 ) -> Iterator[Document]:
-    """Stream a Parquet file in record batches; errors name the file and 1-based row."""
+    """Stream a Parquet file, or a run of its row groups, in record batches; errors name the file and its
+    1-based row."""
     import pyarrow.parquet as pq
 
     try:
@@ -235,8 +256,14 @@ def read_parquet(
             "set `text_key` to the column that holds the text",
         )
         return
+    groups = None
     row = 0
-    for batch in pf.iter_batches(batch_size=2048):
+    if not shard.whole:
+        stop = pf.num_row_groups if shard.stop is None else shard.stop
+        groups = list(range(shard.start, stop))
+        # row numbers count from the start of the file: the footer gives the rows of earlier groups
+        row = sum(pf.metadata.row_group(g).num_rows for g in range(shard.start))
+    for batch in pf.iter_batches(batch_size=2048, row_groups=groups):
         for rec in batch.to_pylist():
             row += 1
             doc = _record_to_doc(rec, text_key, id_key, f"{shard.name}:{row}")
@@ -246,7 +273,7 @@ def read_parquet(
             stats.docs_in += 1
             stats.docs_out += 1
             yield doc
-    if row == 0:
+    if row == 0 and shard.whole:
         _fail(on_error, "input shard is empty", shard.path, stats, "empty_shard", "remove the empty file, or skip it")
 
 

@@ -2,7 +2,7 @@
 
 Layout of an output directory:
 
-    part-00000.jsonl.gz ...     the output, one file per input shard
+    part-00000.jsonl.gz ...     the output, one file per shard (an input file, or a part of a large one)
     stats.json                  per-step statistics of the whole run
     _assay/pipeline.json        fingerprint of the pipeline that wrote this directory
     _assay/markers/             one JSON per finished (stage, shard) and per finished reduce
