@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 from tests.cli_helpers import run_cli
-from tests.data.data_fixtures import write_shards
+from tests.data.data_fixtures import read_output, write_shards
 from typer.testing import CliRunner
 
+from assay.cli import data as cli_data
 from assay.cli.data import data_app
-from assay.data import DataPipelineError, load_pipeline
+from assay.data import DataPipelineError, FileReader, load_pipeline
+from assay.data.stats import load_stats
 
 YAML = """
 input: {path: in, on_error: skip}
@@ -75,3 +77,41 @@ def test_contamination_step_in_yaml_uses_resolver(tmp_path: Path) -> None:
     stats = pipe.run(ex)
     assert stats.steps[0].dropped == {"contamination": 1}
     assert (tmp_path / "out" / "contamination.json").exists()
+
+
+def test_cli_shard_bytes_splits_one_file_with_the_same_output(tmp_path: Path) -> None:
+    docs = [
+        {"id": f"d{i}", "text": f"record {i % 30} says the same thing about item {i % 30} again"} for i in range(300)
+    ]
+    write_shards(docs, tmp_path / "in", 1)  # one uncompressed file of ~20 KB
+    runner = CliRunner()
+    args = ["dedup", str(tmp_path / "in"), "--workers", "2", "--format", "jsonl"]
+    res = runner.invoke(data_app, [*args, "-o", str(tmp_path / "split"), "--shard-bytes", "2000"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(data_app, [*args, "-o", str(tmp_path / "whole"), "--shard-bytes", "0"])
+    assert res.exit_code == 0, res.output
+    split, whole = load_stats(tmp_path / "split"), load_stats(tmp_path / "whole")
+    assert split.shards > 5 and whole.shards == 1
+    assert read_output(tmp_path / "split") == read_output(tmp_path / "whole")
+    assert [d["id"] for d in read_output(tmp_path / "split")] == [f"d{i}" for i in range(30)]  # first copies
+    res = runner.invoke(data_app, [*args, "-o", str(tmp_path / "bad"), "--shard-bytes", "-1"])
+    assert res.exit_code == 2 and "shard-bytes" in res.output
+
+
+def test_cli_contamination_takes_shard_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.core.sample import Sample
+
+    text = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron"
+    monkeypatch.setattr(cli_data, "_resolve_tasks", lambda names: {n: [Sample(input=text, id="q1")] for n in names})
+    counts: list[int] = []
+    shards = FileReader.shards
+    monkeypatch.setattr(FileReader, "shards", lambda self: counts.append(len(shards(self))) or shards(self))
+    write_shards([{"text": f"filler line {i}"} for i in range(200)] + [{"text": "intro " + text}], tmp_path / "in", 1)
+    out = tmp_path / "report.json"
+    res = CliRunner().invoke(
+        data_app,
+        ["contamination", "--corpus", str(tmp_path / "in"), "--tasks", "toy", "-o", str(out), "--shard-bytes", "500"],
+    )
+    assert res.exit_code == 0, res.output
+    assert "toy: 1 of 1 samples contaminated" in res.output and out.exists()
+    assert counts and min(counts) > 5  # the one file was read as byte-range sub-shards

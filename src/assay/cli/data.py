@@ -27,6 +27,19 @@ def _executor(kind: str, workers: int | None, address: str | None) -> Any:
     return LocalExecutor(workers=workers)
 
 
+SHARD_BYTES_HELP = (
+    "split uncompressed JSONL and Parquet files larger than this many bytes into sub-shards of about this size, "
+    "for parallelism within a file (default 128 MiB; 0: one shard per file)"
+)
+
+
+def _shard_bytes(value: int | None) -> int | None:
+    """The reader's `shard_bytes` for the CLI value: its default when not given, None (never split) for 0."""
+    from assay.data.shards import DEFAULT_SHARD_BYTES
+
+    return DEFAULT_SHARD_BYTES if value is None else value or None
+
+
 def _print_stats(stats: Any) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -76,6 +89,7 @@ def dedup_cmd(
     fmt: Annotated[str, typer.Option("--format", help="jsonl, jsonl.gz, jsonl.zst or parquet")] = "jsonl.gz",
     text_key: Annotated[str, typer.Option(help="field holding the text")] = "text",
     skip_bad: Annotated[bool, typer.Option(help="skip and count bad records instead of failing")] = False,
+    shard_bytes: Annotated[int | None, typer.Option(min=0, help=SHARD_BYTES_HELP)] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: auto)")] = "auto",
@@ -98,6 +112,7 @@ def dedup_cmd(
         fmt=fmt,
         text_key=text_key,
         on_error="skip" if skip_bad else "raise",
+        shard_bytes=_shard_bytes(shard_bytes),
         executor=_executor(executor, workers, ray_address),
         overwrite=overwrite,
     )
@@ -120,6 +135,7 @@ def contamination_cmd(
     preset: Annotated[str, typer.Option(help="gpt3 (13-gram words) or gpt4 (50-char substrings)")] = "gpt3",
     ngram: Annotated[int | None, typer.Option(help="n-gram length in words (gpt3 preset)")] = None,
     text_key: Annotated[str, typer.Option(help="field holding the text")] = "text",
+    shard_bytes: Annotated[int | None, typer.Option(min=0, help=SHARD_BYTES_HELP)] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes (default: all cores)")] = None,
 ) -> None:
     """Scan a corpus for the samples of assay tasks; write a report for `assay run --exclude-samples`."""
@@ -130,7 +146,7 @@ def contamination_cmd(
     samples = resolve([t.strip() for t in tasks.split(",") if t.strip()])
     report = scan_contamination(
         corpus, samples, report=out, preset=preset, ngram=ngram, text_key=text_key,
-        executor=LocalExecutor(workers=workers),
+        shard_bytes=_shard_bytes(shard_bytes), executor=LocalExecutor(workers=workers),
     )  # fmt: skip
     for name, info in report["tasks"].items():
         typer.echo(f"{name}: {info['n_contaminated']} of {info['n_samples']} samples contaminated")

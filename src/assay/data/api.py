@@ -12,14 +12,17 @@ from assay.data.contamination import REPORT_FILE, ContaminationScan
 from assay.data.dedup import ExactDedup, NearDedup
 from assay.data.pipeline import Executor, Pipeline
 from assay.data.readers import FileReader, OnError, Reader
+from assay.data.shards import DEFAULT_SHARD_BYTES
 from assay.data.stats import RunStats
 from assay.data.writers import make_writer
 
 
-def _reader(corpus: str | Path | Sequence[str | Path] | Reader, text_key: str, on_error: OnError) -> Reader:
+def _reader(
+    corpus: str | Path | Sequence[str | Path] | Reader, text_key: str, on_error: OnError, shard_bytes: int | None
+) -> Reader:
     if hasattr(corpus, "shards") and hasattr(corpus, "read"):
         return corpus
-    return FileReader(corpus, text_key=text_key, on_error=on_error)
+    return FileReader(corpus, text_key=text_key, on_error=on_error, shard_bytes=shard_bytes)
 
 
 def dedup(
@@ -37,10 +40,12 @@ def dedup(
     fmt: str = "jsonl.gz",
     text_key: str = "text",
     on_error: OnError = "raise",
+    shard_bytes: int | None = DEFAULT_SHARD_BYTES,
     executor: Executor | None = None,
     overwrite: bool = False,
 ) -> RunStats:
-    """Exact and/or near dedup of a corpus into `output`; returns the run statistics.
+    """Exact and/or near dedup of a corpus into `output`; returns the run statistics. Uncompressed JSONL
+    and Parquet files larger than `shard_bytes` are split into sub-shards (None: one shard per file).
 
     >>> stats = dedup("corpus/", "deduped/")  # doctest: +SKIP
     >>> stats.step("near_dedup").counters["duplicates"]  # doctest: +SKIP
@@ -50,7 +55,7 @@ def dedup(
         steps.append(ExactDedup())
     if near:
         steps.append(NearDedup(ngram=ngram, num_perm=num_perm, bands=bands, rows=rows, threshold=threshold, keep=keep))
-    pipe = Pipeline(_reader(corpus, text_key, on_error), steps, output, writer=make_writer(fmt))
+    pipe = Pipeline(_reader(corpus, text_key, on_error, shard_bytes), steps, output, writer=make_writer(fmt))
     return pipe.run(executor, overwrite=overwrite)
 
 
@@ -64,10 +69,11 @@ def scan_contamination(
     fields: tuple[str, ...] = ("input",),
     text_key: str = "text",
     on_error: OnError = "raise",
+    shard_bytes: int | None = DEFAULT_SHARD_BYTES,
     executor: Executor | None = None,
 ) -> dict[str, Any]:
     """Scan a corpus for the samples of `tasks` (task name -> samples); return the report (and write it
-    to `report`, a directory or a `.json` path, when given).
+    to `report`, a directory or a `.json` path, when given). `shard_bytes` as for `dedup`.
 
     >>> rep = scan_contamination("corpus/", {"mmlu": samples})  # doctest: +SKIP
     >>> rep["tasks"]["mmlu"]["n_contaminated"]  # doctest: +SKIP
@@ -76,7 +82,7 @@ def scan_contamination(
 
     step = ContaminationScan(tasks=dict(tasks), preset=preset, ngram=ngram, fields=fields)
     with tempfile.TemporaryDirectory(prefix="assay-contamination-") as work:
-        Pipeline(_reader(corpus, text_key, on_error), [step], None, work_dir=work).run(executor)
+        Pipeline(_reader(corpus, text_key, on_error, shard_bytes), [step], None, work_dir=work).run(executor)
         data: dict[str, Any] = json.loads((Path(work) / REPORT_FILE).read_text())
     if report is not None:
         path = Path(report)

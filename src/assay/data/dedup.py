@@ -20,12 +20,14 @@ import numpy.typing as npt
 from assay.data.document import Document
 from assay.data.errors import DataPipelineError
 from assay.data.lsh import I64, cluster
-from assay.data.lsh_store import CollectedShards, band_runs
+from assay.data.lsh_store import CollectedShards
 from assay.data.minhash import EMPTY, U16, MinHasher, band_keys
 from assay.data.pipeline import Arrays, drop_positions
+from assay.data.runs import ShardLists, ShardRuns, load, sorted_runs
 from assay.data.stats import StepStats
 
 _BATCH = 512  # documents per signature batch: big enough to amortise numpy calls, small enough for cache
+RANGE_ENTRIES = 1 << 17  # hashes per exact-dedup reduce range: ~60 bytes each while sorted, so ~8 MB at most
 
 
 def normalise(text: str) -> str:
@@ -33,53 +35,50 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
-def _load(part: Path, key: str) -> npt.NDArray[np.generic]:
-    arr: npt.NDArray[np.generic] = np.load(part / f"{key}.npy", mmap_mode="r")
-    return arr
-
-
 @dataclass
 class ExactDedup:
-    """Drop documents whose normalised text (128-bit BLAKE2b) was already seen; keep the first."""
+    """Drop documents whose normalised text (128-bit BLAKE2b) was already seen; keep the first.
+
+    `collect` writes each shard's hashes as a sorted run (see `assay.data.runs`): the high 64 bits as the
+    run's keys, the low 64 bits in the same order. `reduce` reads the runs one range of high halves at a
+    time over all shards (about `RANGE_ENTRIES` hashes), so the driver holds one range and the drop lists,
+    not the corpus's hashes; equal hashes share their high half, so a range never cuts a duplicate group.
+    """
 
     name: str = "exact_dedup"
     normalize: bool = True
 
     def collect(self, docs: Iterator[Document], stats: StepStats) -> Arrays:
-        """Per shard: a 128-bit hash of each document as two uint64 columns."""
+        """Per shard: the sorted run of the 128-bit hash of each document (`hkeys`, `hpos`, `hlow`)."""
         rows = []
         for d in docs:
             text = normalise(d.text) if self.normalize else d.text
             rows.append(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
-        arr = np.frombuffer(b"".join(rows), dtype=np.uint64).reshape(-1, 2)
-        return {"hash": arr}
+        h = np.frombuffer(b"".join(rows), dtype=np.uint64).reshape(-1, 2)
+        runs = sorted_runs(h[:, 0][None], np.ones(len(h), dtype=bool), "h")
+        return {**runs, "hlow": h[runs["hpos"][0].astype(np.int64), 1][None]}
 
     def reduce(self, parts: list[Path], stats: StepStats) -> list[I64]:
-        """Sort all hashes once; every document after the first of its hash is dropped."""
-        hashes = [np.asarray(_load(p, "hash")) for p in parts]
-        sizes = [len(h) for h in hashes]
-        allh = np.concatenate(hashes) if hashes else np.empty((0, 2), np.uint64)
-        n = len(allh)
-        order = np.lexsort((np.arange(n), allh[:, 1], allh[:, 0]))
-        s = allh[order]
-        dup_sorted = np.concatenate(([False], (s[1:] == s[:-1]).all(axis=1)))
-        drop = np.zeros(n, dtype=bool)
-        drop[order[dup_sorted]] = True
-        stats.count("duplicates", int(drop.sum()))
-        stats.count("clusters", int((dup_sorted[1:] & ~dup_sorted[:-1]).sum()) if n > 1 else 0)
-        return _split(drop, sizes)
+        """Range by range, sort the hashes with their document numbers; every document after the first
+        (in corpus order) of its hash is dropped."""
+        store = ShardRuns(parts, [load(p, "hkeys").shape[1] for p in parts])
+        drops = ShardLists(store.offsets)
+        duplicates = clusters = 0
+        for slices in store.ranges("h", 0, RANGE_ENTRIES):
+            high, low, ids = store.take("hkeys", 0, slices), store.take("hlow", 0, slices), store.ids("h", 0, slices)
+            order = np.lexsort((ids, low, high))
+            high, low, ids = high[order], low[order], ids[order]
+            dup = np.concatenate(([False], (high[1:] == high[:-1]) & (low[1:] == low[:-1])))
+            drops.add(ids[dup])
+            duplicates += int(dup.sum())
+            clusters += int((dup[1:] & ~dup[:-1]).sum())  # groups of two or more: where a run of repeats starts
+        stats.count("duplicates", duplicates)
+        stats.count("clusters", clusters)
+        return drops.lists()
 
     def apply(self, docs: Iterator[Document], drop: I64, stats: StepStats) -> Iterator[Document]:
         """Drop the exact duplicates chosen by `reduce`."""
         return drop_positions(docs, drop, stats, "exact_duplicate")
-
-
-def _split(drop: npt.NDArray[np.bool_], sizes: list[int]) -> list[I64]:
-    out, start = [], 0
-    for size in sizes:
-        out.append(np.flatnonzero(drop[start : start + size]).astype(np.int64))
-        start += size
-    return out
 
 
 @dataclass
@@ -138,7 +137,7 @@ class NearDedup:
             sigs.append(self.signatures(batch))
         sig = np.concatenate(sigs) if sigs else np.empty((0, self.num_perm), np.uint16)
         valid = ~(sig == EMPTY).all(axis=1)  # word-less documents are never candidates
-        runs = band_runs(band_keys(sig, self.bands, self.rows), valid)
+        runs = sorted_runs(band_keys(sig, self.bands, self.rows), valid, "b")
         return {"sig": sig, "length": np.asarray(lengths, dtype=np.int64), **runs}
 
     def reduce(self, parts: list[Path], stats: StepStats) -> list[I64]:

@@ -1,18 +1,15 @@
 """Near-dedup's collected arrays on disk, read back by the reduce in pieces of bounded size.
 
 `collect` (in the workers) writes, per shard: `sig.npy` (signatures), `length.npy` (text lengths) and the
-band keys as sorted runs, `bkeys.npy` (bands x documents with words, each row sorted) with `bpos.npy` (the
-shard position of each key). The reduce (in the driver) then never holds a corpus-sized array:
+band keys as sorted runs (see `assay.data.runs`), `bkeys.npy` (bands x documents with words, each row
+sorted) with `bpos.npy` (the shard position of each key). The reduce (in the driver) then never holds a
+corpus-sized array:
 
 - band keys are read one partition at a time: a band, cut into key ranges of about `PARTITION_ENTRIES`
-  entries over the whole corpus; as each shard's row is sorted, a key range is one slice per shard;
+  entries over the whole corpus, one slice per shard;
 - signatures (for verification) and lengths (for `keep: longest`) are read row by row for the documents
   asked for, so the driver holds only those rows and no file handle stays open per shard;
 - drop lists come back as global document numbers and are split per shard.
-
-Keys are 64-bit mixed hashes, so equal-width key ranges hold about equal numbers of entries; only a bucket
-of identical keys larger than the budget (massive boilerplate) makes a partition larger, as a bucket is
-never cut.
 """
 
 from __future__ import annotations
@@ -26,22 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from assay.data.lsh import I64, U64
+from assay.data.runs import ShardRuns, load
 
 PARTITION_ENTRIES = 1 << 21  # band keys per partition: ~40 bytes each while grouped, so ~80 MB at most
-
-
-def band_runs(keys: U64, valid: npt.NDArray[np.bool_]) -> dict[str, npt.NDArray[Any]]:
-    """Per shard, from `(bands, n)` keys: each band's keys of the documents with words, sorted, and their
-    positions (ties in position order, so a bucket lists its members in corpus order)."""
-    ids = np.flatnonzero(valid)
-    bkeys = np.empty((keys.shape[0], len(ids)), dtype=np.uint64)
-    bpos = np.empty((keys.shape[0], len(ids)), dtype=np.uint32 if len(valid) < 2**32 else np.int64)
-    for b in range(keys.shape[0]):  # a band at a time: temporaries of one row, not of the whole matrix
-        row = keys[b, ids]
-        order = np.argsort(row, kind="stable")
-        bkeys[b] = row[order]
-        bpos[b] = ids[order]
-    return {"bkeys": bkeys, "bpos": bpos}
 
 
 def _read_rows(path: Path, positions: I64) -> npt.NDArray[Any]:
@@ -58,47 +42,19 @@ def _read_rows(path: Path, positions: I64) -> npt.NDArray[Any]:
     return np.frombuffer(data, dtype=dtype).reshape(len(positions), *shape[1:])
 
 
-def _map(part: Path, key: str) -> npt.NDArray[Any]:
-    arr: npt.NDArray[Any] = np.load(part / f"{key}.npy", mmap_mode="r")
-    return arr
-
-
-class CollectedShards:
+class CollectedShards(ShardRuns):
     """The collected arrays of every shard, addressed by global document number (shard, then position)."""
 
     def __init__(self, parts: list[Path]) -> None:
-        self.parts = parts
-        sizes = [_map(p, "sig").shape[0] for p in parts]
-        self.offsets: I64 = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-        self.width = _map(parts[0], "sig").shape[1] if parts else 0
-
-    @property
-    def size(self) -> int:
-        """Documents in the corpus."""
-        return int(self.offsets[-1])
+        super().__init__(parts, [load(p, "sig").shape[0] for p in parts])
+        self.width = load(parts[0], "sig").shape[1] if parts else 0
 
     def partitions(self, bands: int, budget: int | None = None) -> Iterator[tuple[U64, I64]]:
         """`(keys, global ids)` of each band, in key ranges of about `budget` entries over all shards."""
-        budget = budget or PARTITION_ENTRIES
-        counts = np.array([_map(p, "bkeys").shape[1] for p in self.parts], dtype=np.int64)
-        n_ranges = max(1, -(-int(counts.sum()) // budget))
-        bounds = np.array([(r << 64) // n_ranges for r in range(1, n_ranges)], dtype=np.uint64)
         for b in range(bands):
-            cuts = np.zeros((len(self.parts), n_ranges + 1), dtype=np.int64)
-            cuts[:, -1] = counts
-            if n_ranges > 1:
-                for s, part in enumerate(self.parts):
-                    cuts[s, 1:-1] = np.searchsorted(_map(part, "bkeys")[b], bounds)
-            for r in range(n_ranges):
-                keys: list[U64] = []
-                ids: list[I64] = []
-                for s in np.flatnonzero(cuts[:, r + 1] > cuts[:, r]).tolist():
-                    lo, hi = cuts[s, r], cuts[s, r + 1]
-                    keys.append(np.array(_map(self.parts[s], "bkeys")[b, lo:hi]))
-                    ids.append(_map(self.parts[s], "bpos")[b, lo:hi].astype(np.int64) + self.offsets[s])
-                if keys:
-                    # shard slices in shard order: among equal keys, ids stay ascending
-                    yield np.concatenate(keys), np.concatenate(ids)
+            for slices in self.ranges("b", b, budget or PARTITION_ENTRIES):
+                # shard slices in shard order: among equal keys, ids stay ascending
+                yield self.take("bkeys", b, slices), self.ids("b", b, slices)
 
     def gather(self, key: str, ids: I64) -> npt.NDArray[Any]:
         """Rows of array `key` for global document numbers `ids`, in the order asked."""
@@ -126,8 +82,3 @@ class CollectedShards:
         """Text lengths of `ids`."""
         out: I64 = self.gather("length", ids).astype(np.int64)
         return out
-
-    def split(self, ids: I64) -> list[I64]:
-        """Ascending global document numbers as positions within each shard."""
-        cuts = np.searchsorted(ids, self.offsets)
-        return [(ids[cuts[s] : cuts[s + 1]] - self.offsets[s]).astype(np.int64) for s in range(len(self.parts))]
