@@ -46,7 +46,7 @@ def _print_stats(stats: Any) -> None:
 
     table = Table(title=f"{stats.shards} shards ({stats.shards_skipped} already done), {stats.elapsed_s:.1f}s")
     for col in ("step", "docs in", "docs out", "MB in", "MB out", "dropped / counters"):
-        table.add_column(col, justify="right" if col.startswith(("docs", "MB")) else "left")
+        table.add_column(col, justify="right" if col.startswith(("docs", "MB")) else "left", overflow="fold")
     for s in [stats.reader, *stats.steps]:
         notes = ", ".join(f"{k}={v}" for k, v in [*sorted(s.dropped.items()), *sorted(s.counters.items())])
         table.add_row(
