@@ -105,3 +105,15 @@ def test_ray_executor_matches_local(tmp_path: Path, passages: list[dict[str, str
     assert _files(tmp_path / "local") == _files(tmp_path / "ray")
     assert [s.to_dict() for s in local.steps] == [s.to_dict() for s in on_ray.steps]
     assert local.step("near_dedup").counters["duplicates"] >= 50
+
+
+def test_output_of_an_older_work_format_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assay.data.pipeline as pipeline_module
+    from assay.data import DataPipelineError
+
+    write_shards([{"text": f"doc {i} text"} for i in range(10)], tmp_path / "in", 2)
+    pipe = Pipeline(FileReader(tmp_path / "in"), [PiiScrubber()], tmp_path / "out")
+    pipe.run(LocalExecutor(workers=1))
+    monkeypatch.setattr(pipeline_module, "WORK_FORMAT", pipeline_module.WORK_FORMAT + 1)
+    with pytest.raises(DataPipelineError, match="different pipeline"):
+        pipe.run(LocalExecutor(workers=1))

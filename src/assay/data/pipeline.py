@@ -31,6 +31,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 Arrays = dict[str, npt.NDArray[Any]]
 
+# Bump when the files under `_assay/` (markers, sorted runs, drop lists) change shape, so an output directory
+# written by an older assay is refused with a clear error instead of failing half-way through a resume.
+WORK_FORMAT = 2
+
 
 @runtime_checkable
 class Step(Protocol):
@@ -121,8 +125,9 @@ class Pipeline:
         return run_pipeline(self, executor, resume=resume, overwrite=overwrite)
 
     def fingerprint(self) -> str:
-        """A hash of the configuration: a resumed run must be the same pipeline as the one it resumes."""
-        blob = repr((self.reader, self.steps, self.writer))
+        """A hash of the configuration and of the on-disk work format: a resumed run must be the same pipeline,
+        written by a version of assay that reads the same intermediate files."""
+        blob = repr((WORK_FORMAT, self.reader, self.steps, self.writer))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
