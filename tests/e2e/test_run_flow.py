@@ -187,7 +187,7 @@ def test_outage_stops_with_a_clear_error_then_resumes(
     run_dir = wait_for_records(log_dir, 20)
     server.configure(down=True)
     _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 2
+    assert proc.returncode == 2, stderr
     assert "Traceback" not in stderr and f"assay run --resume {run_dir}" in stderr and "attempt" in stderr
     done = len(records(run_dir))
     assert 20 <= done < 300
@@ -209,11 +209,13 @@ def test_ctrl_c_flushes_and_says_how_to_resume(tmp_path: Path, server: FaultyOpe
     run_dir = wait_for_records(log_dir, 20)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130
-    assert f"assay run --resume {run_dir}" in stderr and "Traceback" not in stderr
+    assert proc.returncode == 130, stderr
+    assert f"assay run --resume {run_dir}" in stderr and "Traceback" not in stderr, stderr
     n_saved = len(records(run_dir))
     asked = sum(1 for v in server.stats()["successes"].values() if v)
-    assert n_saved >= asked - 4  # everything answered before the interrupt was flushed (bar those in flight)
+    # everything the runner received was flushed; unlogged answers are at most the 4 connections' (in flight, or
+    # waiting for the runner) plus the provider's 4-slot hand-over queue
+    assert n_saved >= asked - (4 + 4)
     assert json.loads((run_dir / "spec.json").read_text())["status"] == "interrupted"
     assert run_cli("run", "--resume", str(run_dir), "--quiet").returncode == 0
     assert_complete_once(run_dir, 200)

@@ -173,7 +173,8 @@ def resolve_variants(names: Sequence[str]) -> dict[str, Transform]:
 
 def _preload_statistics() -> None:
     """Import scipy (about a second) on a thread while the first requests are in flight, not after the last."""
-    threading.Thread(target=importlib.import_module, args=("assay.stats",), daemon=True).start()
+    # not a daemon: a run interrupted mid-import must not tear the import down at interpreter exit
+    threading.Thread(target=importlib.import_module, args=("assay.stats",)).start()
 
 
 def evaluate(task: str | Task, model: str | Sequence[str], **kwargs: Any) -> list[Run]:

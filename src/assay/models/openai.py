@@ -143,17 +143,20 @@ class OpenAIModel:
         n = len(requests)
         if n == 0:
             return
-        done: asyncio.Queue[tuple[int, Response] | Exception] = asyncio.Queue()
+        # A bounded hand-over: workers pause while `max_connections` answers wait for the consumer, so an
+        # interrupted run leaves at most twice that many answers unlogged (in flight, or waiting here).
+        size = min(self.max_connections, n)
+        done: asyncio.Queue[tuple[int, Response] | Exception] = asyncio.Queue(maxsize=size)
         indices = iter(range(n))  # shared by all workers; next() never awaits, so no two take the same index
 
         async def worker() -> None:
             try:
                 for i in indices:
-                    done.put_nowait((i, await call(requests[i])))
+                    await done.put((i, await call(requests[i])))
             except Exception as exc:  # handed to the consumer, which stops the batch
-                done.put_nowait(exc)
+                await done.put(exc)
 
-        workers = [asyncio.create_task(worker()) for _ in range(min(self.max_connections, n))]
+        workers = [asyncio.create_task(worker()) for _ in range(size)]
         try:
             for _ in range(n):
                 item = await done.get()
