@@ -9,6 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: no per-example deadline (CI shares 2 cores) and a fixed example sequence, so a run can never
+# fail on an example an earlier run did not try.
+settings.register_profile("assay", deadline=None, derandomize=True, database=None)
+settings.load_profile("assay")
 
 
 @pytest.fixture(scope="session", autouse=True)
