@@ -165,15 +165,13 @@ def test_parse_fields_forms() -> None:
         parse_fields("input=q")
 
 
-def test_100k_rows_fast(tmp_path: Path) -> None:
+def test_100k_rows(tmp_path: Path) -> None:
+    # speed is a benchmark's business; this checks that a large file loads whole and in order
     path = tmp_path / "big.jsonl"
     row = '{{"id": "r{i}", "question": "What is {i}?", "choices": ["a", "b", "c", "d"], "answer": "B", "m": 1}}\n'
     path.write_text("".join(row.format(i=i) for i in range(100_000)))
-    start = time.perf_counter()
     samples = json_dataset(path)
-    elapsed = time.perf_counter() - start
-    assert len(samples) == 100_000 and samples[-1].id == "r99999"
-    assert elapsed < 5.0, elapsed  # ~0.5 s on a laptop; generous for slow CI
+    assert len(samples) == 100_000 and samples[-1].id == "r99999" and samples[500].metadata == {"m": 1}
 
 
 # --- errors --------------------------------------------------------------------------------
