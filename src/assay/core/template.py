@@ -373,18 +373,22 @@ def multiple_choice_template(
     )
 
 
-def _compile(source: str, part: str) -> jinja2.Template:
+def compile_jinja(source: str, what: str, where: str) -> jinja2.Template:
+    """Compile a strict Jinja2 template; a syntax error is a `ConfigError` that says what and where."""
     try:
         return _ENV.from_string(source)
     except jinja2.TemplateSyntaxError as e:
         raise ConfigError(
-            f"the template's {part} is not valid Jinja2: {e.message} (line {e.lineno})",
-            where=f"template {part}",
+            f"{what} is not valid Jinja2: {e.message} (line {e.lineno})",
+            where=where,
             fix="check the {{ }} and {% %} pairs; write variables as {{ input }}",
         ) from None
 
 
-def _render(template: jinja2.Template, variables: dict[str, Any], part: str, sample_id: str) -> str:
+def render_jinja(
+    template: jinja2.Template, variables: dict[str, Any], what: str, where: str, sample_id: str = ""
+) -> str:
+    """Render a strict template; an undefined variable is a `ConfigError` listing the variables available."""
     try:
         return template.render(variables)
     except jinja2.UndefinedError as e:
@@ -392,8 +396,15 @@ def _render(template: jinja2.Template, variables: dict[str, Any], part: str, sam
         name = match.group(1) if match else str(e)
         available = ", ".join(sorted(k for k in variables if k != "sample"))
         raise ConfigError(
-            f"the template's {part} uses the undefined variable {name!r}"
-            + (f" (sample {sample_id})" if sample_id else ""),
-            where=f"template {part}",
+            f"{what} uses the undefined variable {name!r}" + (f" (sample {sample_id})" if sample_id else ""),
+            where=where,
             fix=f"use one of the variables available: {available}",
         ) from None
+
+
+def _compile(source: str, part: str) -> jinja2.Template:
+    return compile_jinja(source, f"the template's {part}", f"template {part}")
+
+
+def _render(template: jinja2.Template, variables: dict[str, Any], part: str, sample_id: str) -> str:
+    return render_jinja(template, variables, f"the template's {part}", f"template {part}", sample_id)

@@ -15,9 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import jinja2
-
 from assay.core.sample import Sample
+from assay.core.template import compile_jinja, render_jinja
 from assay.errors import ConfigError
 from assay.models.base import GenerateConfig, Model, Request, Response
 from assay.scorers.base import Score, Scorer
@@ -47,8 +46,6 @@ RUBRICS: dict[str, str] = {"qa-v1": QA_RUBRIC_V1}
 """Built-in rubrics by version. A rubric's text never changes once released; a new one gets a new version."""
 
 DEFAULT_GRADE_PATTERN = r"GRADE\s*:\s*\**\s*([CPI])\b"
-
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 def rubric_version(rubric: str, known: Mapping[str, str]) -> str:
@@ -86,10 +83,7 @@ class ModelGraded(Scorer):
     ) -> None:
         self.rubric = RUBRICS.get(rubric_template, rubric_template)
         self.rubric_version = rubric_version(rubric_template, RUBRICS)
-        try:
-            self._rubric = _ENV.from_string(self.rubric)
-        except jinja2.TemplateSyntaxError as e:
-            raise ConfigError(f"the judge rubric is not valid Jinja2: {e.message} (line {e.lineno})") from None
+        self._rubric = compile_jinja(self.rubric, "the judge rubric", f"rubric {self.rubric_version}")
         try:
             self._grade_re = re.compile(grade_pattern)
         except re.error as e:
@@ -126,14 +120,7 @@ class ModelGraded(Scorer):
             "choices": list(sample.choices or []),
             "metadata": sample.metadata,
         }
-        try:
-            return self._rubric.render(variables)
-        except jinja2.UndefinedError as e:
-            raise ConfigError(
-                f"the judge rubric uses an undefined variable: {e}",
-                where=f"rubric {self.rubric_version}",
-                fix="use question, target, answer, choices, metadata",
-            ) from None
+        return render_jinja(self._rubric, variables, "the judge rubric", f"rubric {self.rubric_version}", sample.id)
 
     def judge_request(self, sample: Sample, response: Response) -> Request:
         """The judge's request for one answer: the rendered rubric as a user turn."""
