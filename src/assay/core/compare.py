@@ -18,13 +18,12 @@ from typing import Any
 import numpy as np
 
 from assay.core.run import Run
+from assay.core.rundir import RecordKey, record_key
 from assay.errors import RunDirError
 from assay.stats import adjust_pvalues, mcnemar, paired_difference, unpaired_difference
 from assay.stats.estimate import Estimate
 from assay.stats.paired import PairedResult
 from assay.stats.unpaired import UnpairedResult
-
-Key = tuple[str, int, str]
 
 
 @dataclass
@@ -76,14 +75,14 @@ class Comparison:
         }
 
 
-def _scores_by_key(run: Run, metric: str) -> tuple[dict[Key, float], dict[Key, str]]:
-    values: dict[Key, float] = {}
-    clusters: dict[Key, str] = {}
+def _scores_by_key(run: Run, metric: str) -> tuple[dict[RecordKey, float], dict[RecordKey, str]]:
+    values: dict[RecordKey, float] = {}
+    clusters: dict[RecordKey, str] = {}
     for r in run.records():
         v = (r.get("scores") or {}).get(metric)
         if v is None:
             continue
-        key = (r["sample_id"], int(r["epoch"]), r.get("variant", ""))
+        key = record_key(r)
         values[key] = float(v)
         cluster = r.get("cluster")
         clusters[key] = str(cluster) if cluster is not None else str(r["sample_id"])
@@ -125,7 +124,7 @@ def compare_runs(
     notes: list[str] = []
     estimates: dict[str, dict[str, Estimate]] = {}
     pairs: list[PairComparison] = []
-    per_metric_scores: dict[str, list[tuple[dict[Key, float], dict[Key, str]]]] = {}
+    per_metric_scores: dict[str, list[tuple[dict[RecordKey, float], dict[RecordKey, str]]]] = {}
     for metric in metrics:
         per_metric_scores[metric] = [_scores_by_key(run, metric) for run in runs]
         key_sets = [set(v) for v, _ in per_metric_scores[metric]]
@@ -142,8 +141,7 @@ def compare_runs(
         from assay.stats import mean_estimate
 
         estimates[metric] = {
-            lab: mean_estimate(x, clusters=use_clusters) if use_clusters is not None else mean_estimate(x)
-            for lab, x in zip(labels, arrays, strict=True)
+            lab: mean_estimate(x, clusters=use_clusters) for lab, x in zip(labels, arrays, strict=True)
         }
         for i, j in combinations(range(len(runs)), 2):
             a, b = arrays[i], arrays[j]

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from assay.core.rundir import record_key
+
 FEW_CLUSTERS = 20
 
 
@@ -33,7 +35,8 @@ def per_sample_scores(
     return ids, [values[i] for i in ids], [clusters[i] for i in ids]
 
 
-def _clusters_or_none(clusters: list[str | None]) -> list[str] | None:
+def usable_clusters(clusters: list[str | None]) -> list[str] | None:
+    """The clusters to give a standard error: all samples have one and there are at least two, else None."""
     if all(c is not None for c in clusters) and len(set(clusters)) > 1:
         return [str(c) for c in clusters]
     return None
@@ -45,8 +48,7 @@ def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) ->
     from assay.stats import mean_estimate
 
     means = np.array([sum(v) / len(v) for v in per_epoch])
-    use = _clusters_or_none(clusters)
-    estimate = mean_estimate(means, clusters=use) if use else mean_estimate(means)
+    estimate = mean_estimate(means, clusters=usable_clusters(clusters))
     out = estimate.to_dict()
     if estimate.n_clusters is not None and estimate.n_clusters < FEW_CLUSTERS:
         out["warning"] = (
@@ -60,30 +62,6 @@ def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) ->
         out["within_sample_var"] = split.within_var
         out["between_sample_var"] = split.between_var
     return out
-
-
-def _variant_comparison(records: list[dict[str, Any]], metric: str, variant: str) -> dict[str, Any] | None:
-    """Paired difference of a variant against the clean samples (variant - clean)."""
-    import numpy as np
-
-    from assay.stats import paired_difference
-
-    clean_ids, clean_vals, clusters = per_sample_scores(records, metric, "")
-    ids, vals, _ = per_sample_scores(records, metric, variant)
-    clean = {i: (sum(v) / len(v), c) for i, v, c in zip(clean_ids, clean_vals, clusters, strict=True)}
-    shared = [(sum(v) / len(v), *clean[i]) for i, v in zip(ids, vals, strict=True) if i in clean]
-    if len(shared) < 2:
-        return None
-    b = np.array([s[0] for s in shared])
-    a = np.array([s[1] for s in shared])
-    use = _clusters_or_none([s[2] for s in shared])
-    result = paired_difference(b, a, clusters=use)
-    return {
-        "difference": result.difference.to_dict(),
-        "pvalue": result.pvalue,
-        "consistency": float(np.mean(a == b)),
-        "n_pairs": len(shared),
-    }
 
 
 def _group_of(record: dict[str, Any], group_by: str | None) -> str | None:
@@ -100,18 +78,18 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str], group_by:
     Groups are the values of metadata field `group_by` when given, else the clusters.
     """
     # a canonical order, so results do not depend on the order in which responses arrived
-    records = sorted(records, key=lambda r: (str(r["sample_id"]), int(r["epoch"]), r.get("variant", "")))
+    records = sorted(records, key=record_key)
     out: dict[str, Any] = {"metrics": {}, "groups": {}}
     out["n_records"] = len(records)
     out["epochs"] = max((int(r["epoch"]) for r in records), default=0)
     variants = sorted({r.get("variant", "") for r in records} - {""})
+    group_of = {r["sample_id"]: _group_of(r, group_by) for r in records if r.get("variant", "") == ""}
     for metric in metrics:
         ids, per_epoch, clusters = per_sample_scores(records, metric)
         if not ids:
             continue
         out["n_samples"] = len(ids)
         out["metrics"][metric] = metric_estimate(per_epoch, clusters)
-        group_of = {r["sample_id"]: _group_of(r, group_by) for r in records if r.get("variant", "") == ""}
         groups: dict[str, list[int]] = defaultdict(list)
         for i, sample_id in enumerate(ids):
             group = group_of.get(sample_id)
@@ -126,12 +104,9 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str], group_by:
             v_ids, v_epochs, v_clusters = per_sample_scores(records, metric, variant)
             if not v_ids:
                 continue
-            entry = out.setdefault("variants", {}).setdefault(variant, {})
-            entry[metric] = metric_estimate(v_epochs, v_clusters)
-            comparison = _variant_comparison(records, metric, variant)
-            if comparison:
-                entry[f"{metric}_vs_clean"] = comparison
+            out.setdefault("variants", {}).setdefault(variant, {})[metric] = metric_estimate(v_epochs, v_clusters)
     if variants:
+        # the paired comparison of each variant with the clean samples (drop, p, consistency, PDR...)
         from assay.perturb.metrics import robustness_results
 
         out["robustness"] = {m: robustness_results(records, m) for m in metrics if m in out["metrics"]}

@@ -19,6 +19,8 @@ from typing import Any
 
 from assay.errors import RunDirError
 
+RecordKey = tuple[str, int, str]  # (sample id, epoch, variant): what pairs records across runs
+
 SPEC = "spec.json"
 SAMPLES = "samples.jsonl"
 RESULTS = "results.json"
@@ -63,6 +65,11 @@ def read_results(run_dir: Path) -> dict[str, Any] | None:
         return None
     results: dict[str, Any] = json.loads(path.read_text())
     return results
+
+
+def record_key(record: dict[str, Any]) -> RecordKey:
+    """A record's identity: one per (sample, epoch, variant) in a run, the same in every run of the task."""
+    return str(record["sample_id"]), int(record["epoch"]), record.get("variant", "")
 
 
 def iter_records(run_dir: Path) -> Iterator[dict[str, Any]]:

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from assay.core.cache import RequestCache, request_key
-from assay.core.rundir import SampleLog, cut_torn_tail, iter_records
+from assay.core.rundir import RecordKey, SampleLog, cut_torn_tail, iter_records, record_key
 from assay.core.sample import Sample
 from assay.core.task import Task
 from assay.errors import TaskError
 from assay.models.base import Model, Request, Response
 from assay.scorers.base import Score
 
-RecordKey = tuple[str, int, str]  # (sample id, epoch, variant)
 # A variant rewrites a sample (a perturbation, a counterfactual swap); the rng is seeded per
 # (run seed, sample id, variant), so the same run spec always produces the same variants.
 Transform = Callable[[Sample, random.Random], Sample]
@@ -134,7 +133,7 @@ def make_record(item: WorkItem, response: Response, score: Score) -> dict[str, A
 
 
 def done_keys(run_dir: Path) -> set[RecordKey]:
-    return {(r["sample_id"], int(r["epoch"]), r.get("variant", "")) for r in iter_records(run_dir)}
+    return {record_key(r) for r in iter_records(run_dir)}
 
 
 def variant_rng(seed: int, sample_id: str, variant: str) -> random.Random:

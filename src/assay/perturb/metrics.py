@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from assay.core.results import usable_clusters
 from assay.perturb import perturbation_kind
 from assay.stats import Estimate, mcnemar, mean_estimate, paired_difference
 
@@ -69,16 +70,13 @@ def collect(records: Iterable[dict[str, Any]], metric: str) -> VariantScores:
 
 
 def _clusters(ids: list[str], clusters: dict[str, str | None]) -> list[str] | None:
-    cs = [clusters.get(i) for i in ids]
-    if all(c is not None for c in cs) and len(set(cs)) > 1:
-        return [str(c) for c in cs]
-    return None
+    return usable_clusters([clusters.get(i) for i in ids])
 
 
 def _mean(x: np.ndarray, clusters: list[str] | None) -> dict[str, Any]:
     if x.size == 0:
         return {}
-    return mean_estimate(x, clusters=clusters).to_dict() if clusters else mean_estimate(x).to_dict()
+    return mean_estimate(x, clusters=clusters).to_dict()
 
 
 def _percentile(value: float, reps: np.ndarray, n: int, level: float) -> dict[str, Any]:
