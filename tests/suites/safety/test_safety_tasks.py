@@ -125,5 +125,8 @@ def test_suite_report_lists_headlines(tmp_path: Path) -> None:
     assert f"{over['value']:.3f} [{over['ci_low']:.3f}, {over['ci_high']:.3f}]" in text
     assert "three-way accuracy" in text and "Cohen's kappa" in text
     assert "| roleplay |" in text and "worst template" in text
+    harmful_run = run_task(harmful(), refuse_if("weapon"), tmp_path, limit=5)
+    harmful_text = write_suite_report([harmful_run], tmp_path / "harmful.md").read_text()
+    assert harmful_text.count(f"- classifier: {CLASSIFIER_VERSION}") == 1  # named once, with its validation
     results: dict[str, Any] = json.loads((runs[0].path / "results.json").read_text())
     assert "analysis" in results

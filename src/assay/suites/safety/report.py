@@ -98,9 +98,10 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
         out += ["", *_agreement_lines(a.get("classifier_validation"))]
     elif task == "harmful":
         out += [f"- {m}: {_fmt(a.get(m))}" for m in ("complied", "refused", "strongreject") if m in a]
-        out.append(f"- classifier: {a.get('classifier')}")
         if "classifier_validation" in a:
             out += _agreement_lines(a["classifier_validation"])
+        else:
+            out.append(f"- classifier: {a.get('classifier')}")
     elif task == "jailbreak":
         out += [
             f"- attack success metric: {a.get('metric')}",
