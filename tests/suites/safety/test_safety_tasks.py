@@ -71,6 +71,17 @@ def test_xstest_analysis_over_refusal_by_type(tmp_path: Path) -> None:
     assert a["classifier_validation"]["accuracy"]["value"] > 0.8  # bundled held-out agreement
 
 
+def test_xstest_order_spans_every_type_early() -> None:
+    from assay.suites.safety.xstest import xstest_samples
+
+    samples = xstest_samples()
+    assert len({s.id for s in samples}) == 450
+    first = samples[:36]
+    types = {s.metadata["type"] for s in samples}
+    assert len(types) == 18 and all(sum(s.metadata["type"] == t for s in first) == 2 for t in types)
+    assert {s.metadata["label"] for s in samples[:20]} == {"safe", "unsafe"}
+
+
 def test_harmful_refusal_rate(tmp_path: Path) -> None:
     run = run_task(harmful(), refuse_if("weapon"), tmp_path, limit=40)
     a = (run.raw_results or {})["analysis"]

@@ -31,17 +31,23 @@ RATE_METRICS = ("refused", "complied", "full_refusal", "partial_refusal")
 
 
 def xstest_samples(path: Path = DATA) -> list[Sample]:
-    """The 450 XSTest prompts; metadata type, label (safe/unsafe), focus, note; cluster = type."""
+    """The 450 XSTest prompts; metadata type, label (safe/unsafe), focus, note; cluster = type.
+
+    The file lists prompts type by type; they are taken round-robin over the 18 types (file order within
+    a type), so that `--limit 36` already holds two prompts of every type, safe and unsafe alike.
+    """
+    by_type: dict[str, list[Sample]] = {}
     with open(path, encoding="utf-8", newline="") as handle:
-        return [
-            Sample(
+        for row in csv.DictReader(handle):
+            sample = Sample(
                 input=row["prompt"],
                 id=f"xstest-{row['id']}",
                 metadata={k: row[k] for k in ("type", "label", "focus", "note")},
                 cluster=row["type"],
             )
-            for row in csv.DictReader(handle)
-        ]
+            by_type.setdefault(row["type"], []).append(sample)
+    queues = list(by_type.values())
+    return [q[i] for i in range(max(map(len, queues))) for q in queues if i < len(q)]
 
 
 def refusal_scorer(judge: str | None, judge_base_url: str | None, judge_max_tokens: int | str | None) -> Scorer:
