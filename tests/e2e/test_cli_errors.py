@@ -51,6 +51,8 @@ def test_model_without_provider(tmp_path: Path) -> None:
 def test_bad_model_argument(tmp_path: Path) -> None:
     r = run_cli("run", "mmlu", "--model", "openai/x", "--model-arg", "temperature", "--log-dir", str(tmp_path))
     assert_clean_error(r, "bad model argument 'temperature'", "key=value")
+    r = run_cli("run", "mmlu", "--model", "openai/x", "-T", "=3", "--log-dir", str(tmp_path))
+    assert_clean_error(r, "bad task argument '=3'", "-T mode=generate")
 
 
 def test_empty_dataset(tmp_path: Path, task_file: Path) -> None:

@@ -15,13 +15,16 @@ if TYPE_CHECKING:
     from assay.core.run import Run
 
 
-def _task_args(pairs: list[str]) -> dict[str, str]:
+def _key_values(pairs: list[str], *, kind: str, option: str, example: str) -> dict[str, str]:
+    """`["k=v", ...]` of a repeatable key=value option (-T, --model-arg) as a dict; a pair without `=` is an error."""
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep:
-            raise ConfigError(f"bad task argument {pair!r}", where="-T", fix="write -T key=value")
-        out[key] = value
+        if not sep or not key.strip():
+            raise ConfigError(
+                f"bad {kind} argument {pair!r}", where=option, fix=f"write each as key=value, e.g. {option} {example}"
+            )
+        out[key.strip()] = value.strip()
     return out
 
 
@@ -64,7 +67,6 @@ def run(
 ) -> None:
     """Evaluate TASK, or a whole suite (safety, alignment, robustness, fairness), on each --model."""
     from assay.core.evaluate import evaluate_async, resume_async
-    from assay.models.registry import parse_model_args
 
     current: list[Path] = [resume] if resume is not None else []
     coroutine: Coroutine[Any, Any, list[Run]]
@@ -78,7 +80,7 @@ def run(
             )
         common: dict[str, Any] = {
             "base_url": base_url,
-            "model_args": parse_model_args(model_arg or []),
+            "model_args": _key_values(model_arg or [], kind="model", option="--model-arg", example="dtype=float32"),
             "max_connections": max_connections,
             "timeout": timeout,
             "max_retries": max_retries,
@@ -98,7 +100,8 @@ def run(
         else:
             from assay.core.discovery import resolve_task
 
-            resolved = resolve_task(task, _task_args(task_arg or []))
+            task_args = _key_values(task_arg or [], kind="task", option="-T", example="mode=generate")
+            resolved = resolve_task(task, task_args)
             coroutine = evaluate_async(
                 resolved,
                 model,

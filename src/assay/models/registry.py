@@ -30,21 +30,6 @@ class ModelOptions:
     max_retries: int = 8
 
 
-def parse_model_args(pairs: list[str]) -> dict[str, str]:
-    """Parse `["k=v", ...]` from `--model-arg`; a pair without `=` is an error."""
-    args: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ModelError(
-                f"bad model argument {pair!r}",
-                where="--model-arg",
-                fix="write each model argument as key=value, e.g. --model-arg dtype=float32",
-            )
-        args[key.strip()] = value.strip()
-    return args
-
-
 def split_model_string(model: str) -> tuple[str, str]:
     provider, sep, name = model.partition("/")
     if not sep or not name:
