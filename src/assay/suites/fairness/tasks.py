@@ -1,4 +1,4 @@
-"""The fairness suite's tasks. Importing this module registers `bbq` (`assay list tasks`)."""
+"""The fairness suite's tasks. Importing this module registers `bbq` and `winobias` (`assay list tasks`)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,31 @@ def bbq(categories: str | None = None, mode: str = "loglikelihood") -> Task:
             analysis=bbq_analysis,
         )
     return Task(dataset=samples, template=template, scorer=choice(), analysis=bbq_analysis)
+
+
+@task
+def winobias(mode: str = "loglikelihood") -> Task:
+    """WinoBias (Zhao et al., 2018): which occupation a he/she refers to; accuracy pro vs anti-stereotyped.
+
+    1,520 bundled items: 760 sentences, each with the pronoun of the referent occupation's stereotyped
+    gender (pro) and of the other gender (anti), two options (the two occupations). The analysis reports
+    accuracy on each and the paired gap pro - anti over sentences. `mode="loglikelihood"` (default)
+    scores the two option labels; `mode="generate"` asks for an answer letter (chat endpoints), counting
+    an output with no option letter as wrong (`n_invalid`).
+    """
+    from assay.core.template import multiple_choice_template
+    from assay.scorers import choice, letter_choice
+    from assay.suites.fairness.winobias import winobias_analysis, winobias_samples
+
+    if mode not in ("loglikelihood", "generate"):
+        raise TaskError(f"winobias mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    generate = mode == "generate"
+    return Task(
+        dataset=winobias_samples(),
+        template=multiple_choice_template(),
+        scorer=letter_choice() if generate else choice(),
+        config=GenerateConfig(max_tokens=8, temperature=0.0) if generate else GenerateConfig(),
+        analysis=winobias_analysis,
+        cluster_by="pair_id",  # a sentence's two versions are not independent
+        group_by="stereotype",  # results.json groups: pro, anti
+    )

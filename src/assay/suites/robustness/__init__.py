@@ -4,8 +4,8 @@
 task_args=entry.task_args, perturb=entry.perturb, limit=limit or entry.limit, ...)` and passes the runs to
 `write_suite_report(runs, path)` (see `assay.suites.robustness.report`).
 
-    >>> [e.task for e in SUITES["fairness"]]
-    ['bbq', 'mmlu']
+    >>> [(e.task, e.perturb) for e in SUITES["fairness"]]
+    [('bbq', ()), ('winobias', ('gender:female', 'gender:male'))]
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from typing import Any
 
 from assay.perturb import ROBUSTNESS_DEFAULT
 
-__all__ = ["COUNTERFACTUAL_DEFAULT", "SUITES", "SuiteEntry", "suite_entries"]
+__all__ = ["COUNTERFACTUAL_DEFAULT", "GENDER_COUNTERFACTUAL", "SUITES", "SuiteEntry", "suite_entries"]
 
-# Each gender made uniform, and given names replaced by race-associated names (gender kept).
+# Each gender made uniform, and given names replaced by race-associated names (gender kept): for `--perturb`
+# on a task of one's own. The fairness suite runs the gender swaps on WinoBias, whose every item has a
+# gendered pronoun; on the bundled MMLU slice the name swaps change 2 of 200 questions, too few to measure.
 COUNTERFACTUAL_DEFAULT: tuple[str, ...] = ("gender:female", "gender:male", "names:black", "names:white")
+GENDER_COUNTERFACTUAL: tuple[str, ...] = ("gender:female", "gender:male")
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,10 @@ SUITES: dict[str, list[SuiteEntry]] = {
     "fairness": [
         SuiteEntry("bbq", purpose="BBQ accuracy and bias scores (Parrish et al., 2022), per category"),
         SuiteEntry(
-            "mmlu",
-            perturb=COUNTERFACTUAL_DEFAULT,
-            purpose="counterfactual fairness: answer flips and per-group accuracy under demographic swaps",
+            "winobias",
+            perturb=GENDER_COUNTERFACTUAL,
+            purpose="WinoBias pro vs anti-stereotyped accuracy (paired gap), and counterfactual fairness: answer "
+            "flips and per-gender accuracy when every pronoun is made female or male",
         ),
     ],
 }

@@ -27,6 +27,11 @@ VALIDATION: dict[str, str] = {
     "bias_score": "BBQ bias scores exactly as defined by Parrish et al. (2022) §4; checked on hand-counted "
     "outputs; cluster bootstrap over BBQ example sets",
     "bbq_accuracy": "accuracy clustered by BBQ example set (assay.stats.mean_estimate)",
+    "winobias_gap": "WinoBias pro - anti accuracy as a paired difference over sentences (assay.stats."
+    "paired_difference, tested against scipy ttest_rel; McNemar exact test, tested against statsmodels); "
+    "checked on hand-counted outputs",
+    "winobias_accuracy": "pro, anti and per-pronoun accuracy with Wilson intervals (clustered t by sentence with "
+    "several epochs); all items together clustered by sentence (assay.stats.mean_estimate)",
     "flip_rate": "share of samples whose answer changes under the swap, Wilson interval; McNemar exact test "
     "(assay.stats.mcnemar, tested against statsmodels)",
     "parity": "accuracy parity difference/ratio across substituted groups (assay.stats fairness metrics, "
@@ -131,6 +136,42 @@ def _bbq_lines(analysis: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _winobias_lines(analysis: dict[str, Any]) -> list[str]:
+    lines = ["#### WinoBias (Zhao et al., 2018)", "", f"Definition: {analysis.get('definition', '')}", ""]
+    lines += [
+        f"- Sentences with both versions answered: {analysis['n_pairs']} (unpaired items left out: "
+        f"{analysis.get('n_unpaired', 0)}; answers with no option: {analysis.get('n_invalid', 0)})"
+    ]
+    if "gap_pro_minus_anti" not in analysis:
+        return [*lines, ""]
+    gap, gender_gap = analysis["gap_pro_minus_anti"], analysis["gap_male_minus_female"]
+    lines += ["", "| | accuracy [95% CI] |", "|---|---|"]
+    for label, key in (
+        ("all items", "accuracy"),
+        ("pro-stereotyped", "accuracy_pro"),
+        ("anti-stereotyped", "accuracy_anti"),
+        ("male pronoun", "accuracy_male_pronoun"),
+        ("female pronoun", "accuracy_female_pronoun"),
+        ("same answer in both versions", "same_answer_rate"),
+    ):
+        lines.append(f"| {label} | {_fmt(analysis.get(key))} |")
+    mcnemar = gap.get("mcnemar") or {}
+    lines += [
+        "",
+        f"- Gap pro - anti (paired over sentences): {_fmt(gap)}, p = {_p(gap.get('pvalue'))}"
+        + (
+            f"; McNemar exact p = {_p(mcnemar.get('pvalue'))} (right only in pro: {mcnemar.get('n10')}, "
+            f"only in anti: {mcnemar.get('n01')})"
+            if mcnemar
+            else ""
+        ),
+        f"- Gap male - female pronoun (paired): {_fmt(gender_gap)}, p = {_p(gender_gap.get('pvalue'))}",
+        f"- Gap: {VALIDATION['winobias_gap']}. Accuracy: {VALIDATION['winobias_accuracy']}.",
+        "",
+    ]
+    return lines
+
+
 def write_suite_report(runs: Sequence[Any], path: str | Path, *, suite: str | None = None) -> Path:
     """Write the Markdown report of a suite's runs (`Run` objects or run directories) to `path`.
 
@@ -152,6 +193,8 @@ def write_suite_report(runs: Sequence[Any], path: str | Path, *, suite: str | No
                 lines += _robustness_lines(metric, rob)
         if "overall" in s["analysis"] and "categories" in s["analysis"]:
             lines += _bbq_lines(s["analysis"])
+        elif "n_pairs" in s["analysis"] and "n_unpaired" in s["analysis"]:
+            lines += _winobias_lines(s["analysis"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
     tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
