@@ -17,6 +17,8 @@ def test_swap_gender_flips_pronouns_by_role_and_nouns() -> None:
     s = Sample(input="He gave her book to her. She thanked his mother; the book is his.", id="g")
     out = apply("swap_gender", s).input
     assert out == "She gave his book to him. He thanked her father; the book is hers."
+    objects = Sample(input="Let her enter, keep her safe and make her less tense; take her keys.", id="o")
+    assert apply("gender:male", objects).input == "Let him enter, keep him safe and make him less tense; take his keys."
 
 
 def test_gender_groups_make_every_term_one_gender_and_keep_clitics() -> None:

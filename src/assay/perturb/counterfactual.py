@@ -8,9 +8,9 @@ substituted: `gender:female` makes every gendered word female, `names:black_fema
 name one from that list. Comparing the variants of one attribute with each other (per-group accuracy)
 and with the clean sample (flip rate) is done by `assay.perturb.fairness_metrics`.
 
-Heuristics, stated because they can misfire: "her" becomes "his" before a word that can follow a
-determiner and "him" otherwise; "his" becomes "hers" before punctuation or at the end and "her"
-otherwise; race words are matched only when capitalised.
+Heuristics, stated because they can misfire: "her" becomes "him" before a word that follows an object
+("to", "the", "enter", "safe", "less"...) or at the end, and "his" otherwise; "his" becomes "hers" before
+punctuation or at the end and "her" otherwise; race words are matched only when capitalised.
 """
 
 from __future__ import annotations
@@ -70,6 +70,14 @@ _OBJECT_FOLLOWERS = frozenset(
 )
 
 
+# Verbs and adjectives that follow an object "her" ("let her enter", "keep her safe", "make her less
+# trusting") and are seldom nouns, so "her" before them is not a determiner.
+_OBJECT_COMPLEMENTS = frozenset(
+    "enter go come feel know understand think believe be become do get safe happy sad angry less more "
+    "comfortable uncomfortable aware alone late early sick better worse".split()
+)
+
+
 def _tables() -> tuple[dict[str, str], dict[str, str]]:
     pairs: list[list[str]] = load_data("demographic.json")["gender_pairs"]
     to_female = {m: f for m, f in pairs} | {"he": "she"}
@@ -97,7 +105,8 @@ def _gender_fn(target: str | None) -> Any:
             new: str | None = None
             if low == "her" and target != "female":
                 following = _next_word(text, m.end())
-                new = "him" if following is None or following in _OBJECT_FOLLOWERS else "his"
+                is_object = following is None or following in _OBJECT_FOLLOWERS or following in _OBJECT_COMPLEMENTS
+                new = "him" if is_object else "his"
             elif low == "his" and target != "male":
                 following = _next_word(text, m.end())
                 new = "hers" if following is None or following in _OBJECT_FOLLOWERS else "her"

