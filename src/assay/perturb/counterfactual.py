@@ -73,8 +73,35 @@ _OBJECT_FOLLOWERS = frozenset(
 # Verbs and adjectives that follow an object "her" ("let her enter", "keep her safe", "make her less
 # trusting") and are seldom nouns, so "her" before them is not a determiner.
 _OBJECT_COMPLEMENTS = frozenset(
-    "enter go come feel know understand think believe be become do get safe happy sad angry less more "
-    "comfortable uncomfortable aware alone late early sick better worse".split()
+    [
+        "enter",
+        "go",
+        "come",
+        "feel",
+        "know",
+        "understand",
+        "think",
+        "believe",
+        "be",
+        "become",
+        "do",
+        "get",
+        "safe",
+        "happy",
+        "sad",
+        "angry",
+        "less",
+        "more",
+        "comfortable",
+        "uncomfortable",
+        "aware",
+        "alone",
+        "late",
+        "early",
+        "sick",
+        "better",
+        "worse",
+    ]
 )
 
 
