@@ -78,3 +78,58 @@ def test_design_effect() -> None:
     assert design_effect([1, 1, 0, 0], ["a", "a", "b", "b"]) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="all scores are equal"):
         design_effect([1, 1, 1, 1], ["a", "a", "b", "b"])
+
+
+# --- clustered Wilson (Kott & Carr 1997 effective n, Korn & Graubard 1998 df factor) for 0/1 scores -----------
+
+
+def _beta_binomial_clusters(rng: np.random.Generator, reps: int, g: int, m: int, p: float, icc: float) -> np.ndarray:
+    a, b = p * (1 - icc) / icc, (1 - p) * (1 - icc) / icc
+    rates = rng.beta(a, b, (reps, g))
+    return (rng.random((reps, g * m)) < np.repeat(rates, m, axis=1)).astype(float)
+
+
+def test_clustered_wilson_is_wilson_on_the_effective_sample_size() -> None:
+    from scipy import stats as sps
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(11)
+    clusters = np.repeat(np.arange(12), 9)
+    y = (rng.random(108) < np.repeat(rng.uniform(0.1, 0.9, 12), 9)).astype(float)
+    e = mean_estimate(y, clusters=clusters)
+    r = _ols(y, clusters)
+    p, n = y.mean(), y.size
+    deff = r.bse[0] ** 2 / (p * (1 - p) / n)
+    assert deff > 1
+    n_eff = n / deff * (sps.t.ppf(0.975, n - 1) / sps.t.ppf(0.975, 11)) ** 2
+    lo, hi = proportion_confint(p * n_eff, n_eff, alpha=0.05, method="wilson")
+    assert (e.ci_low, e.ci_high) == pytest.approx((lo, hi), rel=1e-9)
+    assert e.method == "clustered_wilson" and e.se == pytest.approx(r.bse[0], rel=1e-10) and e.df == 11
+
+
+def test_clustered_wilson_never_narrower_than_design_effect_one_and_not_empty_at_the_boundary() -> None:
+    clusters = np.repeat(np.arange(6), 5)
+    alike = mean_estimate(np.zeros(30), clusters=clusters)
+    assert alike.ci_low == 0.0 and alike.ci_high > 0.1  # the t interval would be [0, 0]
+    assert mean_estimate(np.zeros(30), clusters=clusters, method="t").ci_high == 0.0
+    y = np.tile([1.0, 0.0], 15)  # every cluster is split evenly: clustered variance below binomial
+    independent_like = mean_estimate(y, clusters=clusters)
+    plain = mean_estimate(y, method="wilson")
+    assert independent_like.ci_high - independent_like.ci_low >= plain.ci_high - plain.ci_low
+
+
+@pytest.mark.parametrize(("g", "p"), [(5, 0.05), (10, 0.05), (10, 0.5), (30, 0.2)])
+def test_clustered_wilson_coverage_where_the_clustered_t_fails(g: int, p: float) -> None:
+    rng = np.random.default_rng(g * 100 + int(p * 100))
+    x = _beta_binomial_clusters(rng, 1000, g, 8, p, icc=0.3)
+    clusters = np.repeat(np.arange(g), 8)
+
+    def coverage(method: str) -> float:
+        return float(
+            np.mean([(e := mean_estimate(row, clusters=clusters, method=method)).ci_low <= p <= e.ci_high for row in x])
+        )
+
+    wilson = coverage("clustered_wilson")
+    assert 0.93 <= wilson <= 0.995
+    if p == 0.05:
+        assert coverage("t") < 0.9  # the clustered t interval undercovers rare outcomes with few clusters

@@ -46,7 +46,8 @@ def test_clt_uses_normal_quantile() -> None:
 def test_auto_choices_are_recorded() -> None:
     assert mean_estimate([0, 1, 1]).method == "wilson"
     assert mean_estimate([0.5, 1, 1]).method == "t"
-    assert mean_estimate([0, 1, 1, 0], clusters=[1, 1, 2, 2]).method == "clustered_t"
+    assert mean_estimate([0, 1, 1, 0], clusters=[1, 1, 2, 2]).method == "clustered_wilson"
+    assert mean_estimate([0.5, 1, 1, 0], clusters=[1, 1, 2, 2]).method == "clustered_t"
     assert mean_estimate([0, 1, 1, 0], method="bootstrap", n_resamples=200).method == "bootstrap_percentile"
 
 

@@ -11,9 +11,9 @@ from numpy.typing import ArrayLike
 from assay.stats._dist import norm_ppf, t_ppf
 from assay.stats._validate import FloatArray, as_scores, check_choice, check_level, is_binary
 from assay.stats.clustered import clustered_se
-from assay.stats.intervals import binomial_interval
+from assay.stats.intervals import binomial_interval, wilson_limits
 
-MEAN_METHODS = ("auto", "clt", "t", "wilson", "clopper_pearson", "jeffreys", "bootstrap")
+MEAN_METHODS = ("auto", "clt", "t", "wilson", "clopper_pearson", "jeffreys", "clustered_wilson", "bootstrap")
 BINARY_METHODS = ("wilson", "clopper_pearson", "jeffreys")
 
 
@@ -22,8 +22,9 @@ class Estimate:
     """A point estimate with its standard error and confidence interval.
 
     `method` names how the interval was made (``t``, ``clt``, ``wilson``, ``clopper_pearson``, ``jeffreys``,
-    ``clustered_t``, ``clustered_clt``, ``bootstrap_percentile``, ``bootstrap_bca``; a ``_nocorr`` suffix marks
-    a clustered SE without the CR1 factor). `df` is the degrees of freedom of a t interval, else None.
+    ``clustered_t``, ``clustered_clt``, ``clustered_wilson``, ``bootstrap_percentile``, ``bootstrap_bca``; a
+    ``_nocorr`` suffix marks a clustered SE without the CR1 factor). `df` is the degrees of freedom of a t
+    interval (and of the clustered Wilson's cluster count), else None.
     """
 
     value: float
@@ -81,8 +82,15 @@ def mean_estimate(
     - ``clt``: the same SE with a normal quantile (Miller's CLT interval).
     - ``wilson``, ``clopper_pearson``, ``jeffreys``: binomial intervals for 0/1 scores (not with clusters);
       `se` is then sqrt(p(1-p)/n).
+    - ``clustered_wilson``: for 0/1 scores with `clusters`: Wilson's interval on the effective sample size
+      n / deff, deff = clustered variance / binomial variance, at least 1 (Kott and Carr 1997), shrunk for
+      the cluster count by Korn and Graubard's (1998) factor (t_{n-1} / t_{G-1})^2. Unlike the clustered t
+      interval it does not collapse to zero width when every score is 0 or 1, and it keeps its coverage for
+      rare outcomes and few clusters, where the t interval falls to 63-90% in simulation. `se` is the
+      clustered SE; `df` = G - 1.
     - ``bootstrap``: percentile bootstrap (cluster bootstrap with `clusters`), `n_resamples`, `seed`.
-    - ``auto``: clustered t with clusters; Wilson for 0/1 scores; else t. The choice is recorded in `method`.
+    - ``auto``: clustered Wilson for 0/1 scores with clusters, clustered t for other scores with clusters;
+      Wilson for 0/1 scores; else t. The choice is recorded in `method`.
 
     Binary intervals are clipped to [0, 1]. With all scores equal the t interval has zero width (se = 0).
     A single score has no standard error: "auto" then returns se = ci = nan with method ``"none (n=1)"``
@@ -100,7 +108,8 @@ def mean_estimate(
     value = float(x.mean())
     binary = is_binary(x)
     if method == "auto":
-        method = "t" if clusters is not None or not binary else "wilson"
+        binary_method = "wilson" if clusters is None else "clustered_wilson"
+        method = binary_method if binary else "t"
         if n == 1 and clusters is None and method == "t":
             nan = math.nan
             return Estimate(value, nan, nan, nan, 1, method="none (n=1)", level=level)
@@ -115,6 +124,10 @@ def mean_estimate(
         lo, hi = binomial_interval(int(x.sum()), n, level=level, method=method)
         se = math.sqrt(value * (1 - value) / n)
         return Estimate(value, se, float(lo), float(hi), n, method=method, level=level)
+    if method == "clustered_wilson":
+        if clusters is None or not binary:
+            raise ValueError("method='clustered_wilson' needs 0/1 scores and `clusters`; use 'wilson' without clusters")
+        return _clustered_wilson(x, clusters, level=level, correction=correction)
     if method == "bootstrap":
         from assay.stats.bootstrap import bootstrap
 
@@ -125,6 +138,18 @@ def mean_estimate(
             "use method='wilson' for a 0/1 score or collect more samples"
         )
     return moment_interval(x, clusters=clusters, level=level, method=method, correction=correction, clip=binary)
+
+
+def _clustered_wilson(x: FloatArray, clusters: ArrayLike, *, level: float, correction: str) -> Estimate:
+    c = clustered_se(x, clusters, correction=correction)
+    n, p = c.n, c.mean
+    binomial_var = p * (1 - p) / n
+    deff = max(1.0, c.se**2 / binomial_var) if binomial_var > 0 else 1.0
+    q = 0.5 + level / 2
+    df_factor = (float(t_ppf(q, n - 1)) / float(t_ppf(q, c.df))) ** 2 if n > 1 else 1.0
+    lo, hi = wilson_limits(p, n / deff * df_factor, level)
+    name = "clustered_wilson" + ("_nocorr" if correction == "none" else "")
+    return Estimate(p, c.se, float(lo), float(hi), n, n_clusters=c.n_clusters, method=name, level=level, df=c.df)
 
 
 def moment_interval(

@@ -18,6 +18,24 @@ def _z(level: float) -> float:
     return float(norm_ppf(0.5 + level / 2))
 
 
+def wilson_limits(p: ArrayLike, n: ArrayLike, level: float) -> tuple[FloatArray, FloatArray]:
+    """Wilson's score interval from a proportion `p` and a (possibly effective, non-integer) size `n`.
+
+    Exact at the boundaries: the lower limit is 0 when p = 0 and the upper 1 when p = 1.
+
+    >>> lo, hi = wilson_limits(0.8, 10, 0.95)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.4902, 0.9433)
+    """
+    pp = np.asarray(p, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    z2 = _z(level) ** 2
+    center = (pp + z2 / (2 * nn)) / (1 + z2 / nn)
+    half = np.sqrt(z2) / (1 + z2 / nn) * np.sqrt(pp * (1 - pp) / nn + z2 / (4 * nn * nn))
+    # rounding would leave 1e-17 instead of 0 at the boundaries
+    return np.where(pp == 0, 0.0, center - half), np.where(pp == 1, 1.0, center + half)
+
+
 def binomial_interval(
     k: ArrayLike, n: ArrayLike, *, level: float = 0.95, method: str = "wilson"
 ) -> tuple[FloatArray, FloatArray]:
@@ -44,13 +62,7 @@ def binomial_interval(
     kk, nn = np.broadcast_arrays(kk, nn)
     alpha = 1.0 - level
     if method == "wilson":
-        z = _z(level)
-        z2 = z * z
-        center = (kk + z2 / 2) / (nn + z2)
-        half = z / (nn + z2) * np.sqrt(kk * (nn - kk) / nn + z2 / 4)
-        # exact at the boundaries (k = 0 or n), where rounding would leave 1e-17 instead of 0
-        lo = np.where(kk == 0, 0.0, center - half)
-        hi = np.where(kk == nn, 1.0, center + half)
+        lo, hi = wilson_limits(kk / nn, nn, level)
     elif method == "clopper_pearson":
         with np.errstate(invalid="ignore"):
             lo = np.where(kk == 0, 0.0, beta_ppf(alpha / 2, kk, nn - kk + 1))

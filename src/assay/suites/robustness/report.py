@@ -15,7 +15,8 @@ __all__ = ["VALIDATION", "suite_sections", "write_suite_report"]
 
 # What each kind of headline number was checked against (tests in tests/perturb and tests/suites/*).
 VALIDATION: dict[str, str] = {
-    "metric": "mean with a Wilson or clustered-t interval from assay.stats (tested against statsmodels)",
+    "metric": "mean with a Wilson interval (0/1 scores; with clusters on the design-effect effective sample size, "
+    "Korn & Graubard 1998) or a clustered t interval, from assay.stats (tested against statsmodels)",
     "drop": "paired t interval of clean - perturbed (assay.stats.paired_difference; tested against scipy "
     "ttest_rel); p-value two-sided",
     "consistency": "share of samples with unchanged score; Wilson interval; checked on hand-counted records",
@@ -30,7 +31,7 @@ VALIDATION: dict[str, str] = {
     "winobias_gap": "WinoBias pro - anti accuracy as a paired difference over sentences (assay.stats."
     "paired_difference, tested against scipy ttest_rel; McNemar exact test, tested against statsmodels); "
     "checked on hand-counted outputs",
-    "winobias_accuracy": "pro, anti and per-pronoun accuracy with Wilson intervals (clustered t by sentence with "
+    "winobias_accuracy": "pro, anti and per-pronoun accuracy with Wilson intervals (clustered by sentence with "
     "several epochs); all items together clustered by sentence (assay.stats.mean_estimate)",
     "flip_rate": "share of samples whose answer changes under the swap, Wilson interval; McNemar exact test "
     "(assay.stats.mcnemar, tested against statsmodels)",
