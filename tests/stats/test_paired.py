@@ -70,8 +70,11 @@ def test_mcnemar_counts_and_degenerate() -> None:
 
 
 def test_identical_and_constant_inputs_have_defined_answers() -> None:
-    r = paired_difference([1, 0, 1, 1], [1, 0, 1, 1])
+    r = paired_difference([1, 0, 1, 1], [1, 0, 1, 1], method="t")
     assert (r.difference.value, r.difference.se, r.pvalue) == (0.0, 0.0, 1.0)
+    bp = paired_difference([1, 0, 1, 1], [1, 0, 1, 1])  # no discordant pair: still an interval, not [0, 0]
+    assert bp.difference.method == "bonett_price" and bp.difference.ci_low < 0 < bp.difference.ci_high
+    assert bp.pvalue == 1.0
     shifted = paired_difference([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
     assert shifted.pvalue == 0.0 and shifted.difference.value == 1.0
     const = paired_difference([1, 1, 1], [0, 1, 0])
@@ -94,3 +97,50 @@ def test_antisymmetry(pairs: list[tuple[float, float]]) -> None:
     assert ab.difference.value == pytest.approx(-ba.difference.value, abs=1e-9)
     assert ab.pvalue == pytest.approx(ba.pvalue, abs=1e-9)
     assert 0.0 <= ab.pvalue <= 1.0
+
+
+def test_bonett_price_by_hand_and_its_choice() -> None:
+    a = np.array([1] * 30 + [0] * 5 + [1] * 3 + [0] * 12, dtype=float)  # 5 pairs a=0,b=1; 3 pairs a=1,b=0
+    b = np.array([1] * 30 + [1] * 5 + [0] * 3 + [0] * 12, dtype=float)
+    n, n10, n01 = 50, 3, 5
+    p10, p01 = (n10 + 1) / (n + 2), (n01 + 1) / (n + 2)
+    se = np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2))
+    z = sps.norm.ppf(0.975)
+    r = paired_difference(a, b)
+    assert r.difference.method == "bonett_price" and r.difference.value == pytest.approx((n10 - n01) / n)
+    assert (r.difference.ci_low, r.difference.ci_high) == pytest.approx((p10 - p01 - z * se, p10 - p01 + z * se))
+    assert r.pvalue == pytest.approx(sps.ttest_rel(a, b).pvalue)
+    assert paired_difference(a, b, method="t").difference.method == "t"
+    assert paired_difference(a, b, clusters=np.arange(50) // 5).difference.method == "clustered_t"
+    assert paired_difference(a * 0.5, b).difference.method == "t"
+    with pytest.raises(ValueError, match="0/1 scores without clusters"):
+        paired_difference(a * 0.5, b, method="bonett_price")
+
+
+@pytest.mark.parametrize(
+    ("n", "p_a", "p_b", "rho"), [(30, 0.95, 0.9, 0.6), (50, 0.95, 0.85, 0.3), (100, 0.5, 0.45, 0.5)]
+)
+def test_bonett_price_coverage_beats_the_t_interval_with_few_discordant_pairs(
+    n: int, p_a: float, p_b: float, rho: float
+) -> None:
+    rng = np.random.default_rng(n)
+    reps = 2000
+    # correlated pairs: a shared uniform with probability rho, independent uniforms otherwise
+    shared = rng.random((reps, n))
+    same = rng.random((reps, n)) < rho
+    ua = np.where(same, shared, rng.random((reps, n)))
+    ub = np.where(same, shared, rng.random((reps, n)))
+    a, b = (ua < p_a).astype(float), (ub < p_b).astype(float)
+    truth = p_a - p_b
+
+    def coverage(method: str) -> float:
+        hits = [
+            (d := paired_difference(x, y, method=method).difference).ci_low <= truth <= d.ci_high
+            for x, y in zip(a, b, strict=True)
+        ]
+        return float(np.mean(hits))
+
+    bp = coverage("bonett_price")
+    assert bp >= 0.93  # conservative (up to ~0.997) when discordant pairs are rare and the truth is 0
+    if n == 30:
+        assert coverage("t") < 0.9  # few discordant pairs (often none: a [0, 0] interval)

@@ -2,8 +2,9 @@
 
 `robustness_results(records, metric)` reports, for the samples present in the clean run and every variant:
 
-- per perturbation: the metric under it, the paired drop from clean (clean - perturbed, a paired t interval,
-  clustered by the record's `cluster` when there are several, with its p-value and, for 0/1 scores,
+- per perturbation: the metric under it, the paired drop from clean (clean - perturbed, `paired_difference`:
+  Bonett-Price for 0/1 scores, else t; clustered t by the record's `cluster` when there are several), with its
+  p-value and, for 0/1 scores,
   McNemar's exact p-value), consistency (share of samples whose score is unchanged) and the
   performance-drop rate PDR = 1 - perturbed/clean (Zhu et al., 2023, PromptBench) with a bootstrap interval;
 - worst case (HELM, Liang et al. 2022): a sample counts as correct only if it is correct in the clean run and

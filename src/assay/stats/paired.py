@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from assay.stats._dist import binom_cdf, chi2_sf, norm_sf, t_sf
-from assay.stats._validate import as_scores, is_binary
+from assay.stats._dist import binom_cdf, chi2_sf, norm_ppf, norm_sf, t_sf
+from assay.stats._validate import FloatArray, as_scores, check_choice, is_binary
 from assay.stats.estimate import Estimate, moment_interval
 from assay.stats.results import fmt, table
 
@@ -57,6 +57,21 @@ def _pvalue(t: float, value: float, df: float | None) -> float:
     return float(2 * (norm_sf(abs(t)) if df is None else t_sf(abs(t), df)))
 
 
+PAIRED_METHODS = ("auto", "t", "bonett_price")
+
+
+def _bonett_price(x: FloatArray, y: FloatArray, level: float) -> Estimate:
+    """Bonett and Price's (2012) adjusted Wald interval for a difference of paired proportions."""
+    n = x.size
+    p10 = (float(np.sum((x == 1) & (y == 0))) + 1) / (n + 2)
+    p01 = (float(np.sum((x == 0) & (y == 1))) + 1) / (n + 2)
+    centre = p10 - p01
+    se = math.sqrt((p10 + p01 - centre**2) / (n + 2))
+    z = float(norm_ppf(0.5 + level / 2))
+    lo, hi = max(-1.0, centre - z * se), min(1.0, centre + z * se)
+    return Estimate(float(np.mean(x - y)), se, lo, hi, n, method="bonett_price", level=level)
+
+
 def paired_difference(
     a: ArrayLike,
     b: ArrayLike,
@@ -64,11 +79,17 @@ def paired_difference(
     clusters: ArrayLike | None = None,
     level: float = 0.95,
     correction: str = "cr1",
+    method: str = "auto",
 ) -> PairedResult:
     """Compare two models' per-question scores `a` and `b` (same questions, same order).
 
-    The interval is the t interval of the per-question differences (clustered t with `clusters`). When every
-    difference is equal the SE is 0 and the p-value is 1 if that difference is 0, else 0.
+    `method="t"`: the t interval of the per-question differences (clustered t with `clusters`); when every
+    difference is equal its SE is 0 and the interval has zero width. `method="bonett_price"`, for 0/1 scores
+    without clusters: Bonett and Price's (2012) adjusted Wald interval (add one to each discordant count and
+    two to n), recommended by Fagerland, Lydersen and Laake (2014); it keeps its coverage with few discordant
+    pairs and does not collapse when there are none. `"auto"` (default) picks Bonett-Price for unclustered 0/1
+    scores and t otherwise. The p-value is the paired t test in every case (McNemar's test is `mcnemar`); it
+    is 1 when every difference is 0 and 0 when every difference is the same non-zero value.
 
     >>> r = paired_difference([1, 1, 0, 1, 0, 1], [0, 1, 0, 1, 0, 0])
     >>> round(r.difference.value, 4), round(r.pvalue, 4)
@@ -80,18 +101,25 @@ def paired_difference(
         raise ValueError(
             f"a and b must score the same questions: got {x.size} and {y.size} scores; align them by sample id first"
         )
+    check_choice(method, "method", PAIRED_METHODS)
+    binary = is_binary(x) and is_binary(y)
+    if method == "auto":
+        method = "bonett_price" if binary and clusters is None else "t"
+    if method == "bonett_price" and not (binary and clusters is None):
+        raise ValueError("method='bonett_price' needs 0/1 scores without clusters; use method='t'")
     d = x - y
-    diff = moment_interval(d, clusters=clusters, level=level, method="t", correction=correction)
+    t_diff = moment_interval(d, clusters=clusters, level=level, method="t", correction=correction)
+    diff = _bonett_price(x, y, level) if method == "bonett_price" else t_diff
     if clusters is None:
         var_a, var_b = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
     else:
         var_a = moment_interval(x, clusters=clusters, level=level, method="t", correction=correction).se ** 2
         var_b = moment_interval(y, clusters=clusters, level=level, method="t", correction=correction).se ** 2
     unpaired = float(var_a + var_b)
-    reduction = None if unpaired == 0 else float(1.0 - diff.se**2 / unpaired)
+    reduction = None if unpaired == 0 else float(1.0 - t_diff.se**2 / unpaired)
     corr = None if x.std() == 0 or y.std() == 0 else float(np.corrcoef(x, y)[0, 1])
-    t = diff.value / diff.se if diff.se > 0 else math.nan
-    p = _pvalue(t, diff.value, diff.df)
+    t = t_diff.value / t_diff.se if t_diff.se > 0 else math.nan
+    p = _pvalue(t, t_diff.value, t_diff.df)
     return PairedResult(diff, corr, reduction, p, t if not math.isnan(t) else (0.0 if diff.value == 0 else math.inf))
 
 

@@ -47,10 +47,13 @@ def test_gap_is_the_paired_difference_of_scipy_and_mcnemar_of_statsmodels() -> N
     gap = out["gap_pro_minus_anti"]
     d = pro - anti
     ref = sps.ttest_rel(pro, anti)
-    half = sps.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n)
     assert gap["value"] == pytest.approx(d.mean())
     assert gap["pvalue"] == pytest.approx(ref.pvalue, rel=1e-6)
-    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((d.mean() - half, d.mean() + half), rel=1e-6)
+    # Bonett-Price adjusted Wald interval for paired proportions, by hand
+    p10, p01 = (np.sum(d == 1) + 1) / (n + 2), (np.sum(d == -1) + 1) / (n + 2)
+    half = sps.norm.ppf(0.975) * np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2))
+    assert gap["method"] == "bonett_price"
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((p10 - p01 - half, p10 - p01 + half), rel=1e-9)
     table = [[np.sum((pro == 1) & (anti == 1)), np.sum((pro == 1) & (anti == 0))],
              [np.sum((pro == 0) & (anti == 1)), np.sum((pro == 0) & (anti == 0))]]  # fmt: skip
     assert gap["mcnemar"]["pvalue"] == pytest.approx(sm_mcnemar(table, exact=True).pvalue, rel=1e-9)
