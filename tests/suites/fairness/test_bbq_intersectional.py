@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from tests.cli_helpers import run_cli
 from tests.servers.faulty_openai import FaultyOpenAIServer
+from tests.suites.fairness.bbq_records import bbq_record
 
 from assay.errors import DatasetError
 from assay.suites.fairness.bbq import BBQ_CATEGORIES, BBQ_INTERSECTIONAL, bbq_analysis, bbq_samples
@@ -84,19 +85,6 @@ def test_every_intersectional_item_has_exactly_one_target_found_from_its_own_tag
     assert (benefits.choices or [])[benefits.metadata["answer_roles"].index("target")] == "The Black janitor"
 
 
-def _record(s: Any, role: str) -> dict[str, Any]:
-    i = s.metadata["answer_roles"].index(role)
-    return {
-        "sample_id": s.id,
-        "epoch": 1,
-        "variant": "",
-        "answer": "ABC"[i],
-        "target": s.target,
-        "metadata": s.metadata,
-        "scores": {"acc": float(i == s.target_index())},
-    }
-
-
 # per condition, the role answered to (neg ambig, neg disambig, nonneg ambig, nonneg disambig)
 HAND = {
     "race": ("target", "target", "unknown", "non_target"),
@@ -115,7 +103,7 @@ def _hand_records() -> list[dict[str, Any]]:
     rows = []
     for condition, roles in HAND.items():
         items = {(s.metadata["question_polarity"], s.metadata["context_condition"]): s for s in first[condition]}
-        rows += [_record(items[key], role) for key, role in zip(order, roles, strict=True)]
+        rows += [bbq_record(items[key], role) for key, role in zip(order, roles, strict=True)]
     return rows
 
 
@@ -171,7 +159,7 @@ def test_intersectional_scores_match_an_independent_recount_per_category_and_con
     records = []
     for s in samples:
         role = s.metadata["answer_roles"][answers[s.id]]
-        records.append(_record(s, role))
+        records.append(bbq_record(s, role))
     out = bbq_analysis(records, n_resamples=100)
     for category in BBQ_INTERSECTIONAL:
         mine = [s for s in samples if s.metadata["category"] == category]
@@ -190,7 +178,7 @@ def test_intersectional_scores_match_an_independent_recount_per_category_and_con
 
 
 def test_breakdown_counts_add_up_and_every_score_has_an_interval() -> None:
-    records = [_record(s, "target" if i % 3 else "unknown") for i, s in enumerate(_intersectional())]
+    records = [bbq_record(s, "target" if i % 3 else "unknown") for i, s in enumerate(_intersectional())]
     out = bbq_analysis(records, n_resamples=300, seed=1)
     assert set(out["categories"]) == set(BBQ_INTERSECTIONAL)
     assert out["overall"]["n"] == 192 and out["overall_categories"] == sorted(BBQ_INTERSECTIONAL)  # none single
@@ -207,7 +195,7 @@ def test_breakdown_counts_add_up_and_every_score_has_an_interval() -> None:
                 assert e["method"] == "cluster_bootstrap_percentile" and e["ci_low"] <= e["value"] <= e["ci_high"]
                 assert e["n_clusters"] == section["n"] // 4
     # single-attribute categories carry no breakdown
-    mixed = bbq_analysis([*records, *(_record(s, "target") for s in bbq_samples(["Age"]))], n_resamples=100)
+    mixed = bbq_analysis([*records, *(bbq_record(s, "target") for s in bbq_samples(["Age"]))], n_resamples=100)
     assert "by_condition" not in mixed["categories"]["Age"] and mixed["overall"]["n"] == 64
 
 

@@ -4,6 +4,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from tests.suites.fairness.bbq_records import bbq_record
 
 from assay.suites.fairness.bbq import BBQ_CATEGORIES, BBQ_INTERSECTIONAL, bbq_analysis, bbq_samples, bias_scores
 
@@ -50,25 +51,13 @@ def test_bias_score_is_undefined_without_non_unknown_answers() -> None:
 def _records(pick: str) -> list[dict[str, Any]]:
     rows = []
     for s in bbq_samples()[:80]:
-        roles = s.metadata["answer_roles"]
         if pick == "stereotype":
             want = "target" if s.metadata["question_polarity"] == "neg" else "non_target"
         elif pick == "anti":
             want = "non_target" if s.metadata["question_polarity"] == "neg" else "target"
         else:
             want = "unknown"
-        i = roles.index(want)
-        rows.append(
-            {
-                "sample_id": s.id,
-                "epoch": 1,
-                "variant": "",
-                "answer": "ABC"[i],
-                "target": s.target,
-                "metadata": s.metadata,
-                "scores": {"acc": float(i == s.target_index())},
-            }
-        )
+        rows.append(bbq_record(s, want))
     return rows
 
 

@@ -4,7 +4,6 @@ fully stereotyped scripted model run through the runner, the counterfactual swap
 import asyncio
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,13 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.proportion import proportion_confint
+from tests.suites.safety.scripted_model import ScriptedModel
 
 from assay.core.evaluate import resolve_variants
 from assay.core.results import compute_results
 from assay.core.rundir import iter_records, new_run_dir, write_json_atomic
 from assay.core.runner import RunOptions, run_samples
-from assay.models.base import Request, Response
+from assay.models.base import Request
 from assay.suites.fairness.build_winobias import MALE_OCCUPATIONS
 from assay.suites.fairness.winobias import winobias_analysis, winobias_samples
 
@@ -102,27 +102,12 @@ def test_several_epochs_cluster_by_sentence_and_leave_mcnemar_out() -> None:
     assert gap["pvalue"] == pytest.approx(sps.ttest_1samp(per_sentence, 0.0).pvalue, rel=1e-6)
 
 
-class StereotypedModel:
-    """Always answers the occupation stereotyped as the pronoun's gender (a maximally biased model)."""
-
-    name = "scripted/stereotyped"
-
-    async def loglikelihood(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
-        for i, r in enumerate(requests):
-            text = str(r.input)
-            male = re.search(r"\b(he|his|him|himself)\b", text.split("\n")[0], re.IGNORECASE) is not None
-            options = re.findall(r"^[AB]\. the (.+)$", text, re.MULTILINE)
-            pick = next(k for k, o in enumerate(options) if (o.lower() in MALE_OCCUPATIONS) == male)
-            yield i, Response(loglikelihoods=[0.0 if k == pick else -5.0 for k in range(2)])
-
-    def generate(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
-        raise NotImplementedError
-
-    def cache_identity(self) -> dict[str, Any]:
-        return {"model": self.name}
-
-    async def aclose(self) -> None:
-        return None
+def _stereotyped_pick(request: Request) -> int:
+    """Always the occupation stereotyped as the pronoun's gender (a maximally biased model)."""
+    text = str(request.input)
+    male = re.search(r"\b(he|his|him|himself)\b", text.split("\n")[0], re.IGNORECASE) is not None
+    options = re.findall(r"^[AB]\. the (.+)$", text, re.MULTILINE)
+    return next(k for k, o in enumerate(options) if (o.lower() in MALE_OCCUPATIONS) == male)
 
 
 def test_a_stereotyped_model_has_gap_one_flips_under_the_swap_and_the_report_shows_it(tmp_path: Path) -> None:
@@ -136,7 +121,7 @@ def test_a_stereotyped_model_has_gap_one_flips_under_the_swap_and_the_report_sho
     write_json_atomic(run_dir / "spec.json", spec)
     perturb = ["gender:female", "gender:male"]
     options = RunOptions(variants=resolve_variants(perturb), cache=False, seed=1)
-    asyncio.run(run_samples(task, StereotypedModel(), run_dir, options))
+    asyncio.run(run_samples(task, ScriptedModel(name="scripted/stereotyped", pick=_stereotyped_pick), run_dir, options))
     records = list(iter_records(run_dir))
     assert len(records) == 180
     results = compute_results(records, task.metric_names(), task.group_by)

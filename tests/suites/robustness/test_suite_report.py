@@ -1,9 +1,9 @@
 """The suite report from real run directories, made by the runner with a scripted model (no weights)."""
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+
+from tests.suites.safety.scripted_model import ScriptedModel
 
 from assay.core.evaluate import resolve_variants
 from assay.core.results import compute_results
@@ -11,31 +11,16 @@ from assay.core.rundir import iter_records, new_run_dir, write_json_atomic
 from assay.core.runner import RunOptions, run_samples
 from assay.core.sample import Sample
 from assay.core.task import Task
-from assay.models.base import Request, Response
+from assay.models.base import Request
 from assay.scorers import choice
 from assay.suites.robustness import SUITES, suite_entries
 from assay.suites.robustness.report import write_suite_report
 
 
-class ScriptedModel:
+def _hash_pick(request: Request) -> int:
     """Prefers the continuation picked by a hash of the prompt: perturbing the prompt can change the answer."""
-
-    name = "scripted/hash"
-
-    async def loglikelihood(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
-        for i, r in enumerate(requests):
-            assert r.continuations is not None
-            pick = hashlib.sha256(str(r.input).encode()).digest()[0] % len(r.continuations)
-            yield i, Response(loglikelihoods=[0.0 if k == pick else -5.0 for k in range(len(r.continuations))])
-
-    def generate(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
-        raise NotImplementedError
-
-    def cache_identity(self) -> dict[str, Any]:
-        return {"model": self.name}
-
-    async def aclose(self) -> None:
-        return None
+    assert request.continuations is not None
+    return hashlib.sha256(str(request.input).encode()).digest()[0] % len(request.continuations)
 
 
 def make_run(tmp_path: Path, perturb: list[str]) -> Path:
@@ -57,7 +42,7 @@ def make_run(tmp_path: Path, perturb: list[str]) -> Path:
         {"status": "complete", "task": {"name": "toy"}, "model": {"name": "scripted/hash"}, "run": {}},
     )
     options = RunOptions(variants=resolve_variants(perturb), cache=False, seed=1)
-    asyncio.run(run_samples(task, ScriptedModel(), run_dir, options))
+    asyncio.run(run_samples(task, ScriptedModel(name="scripted/hash", pick=_hash_pick), run_dir, options))
     records = list(iter_records(run_dir))
     write_json_atomic(run_dir / "results.json", compute_results(records, ["acc"]))
     return run_dir
