@@ -92,15 +92,15 @@ def run(
         }
         from assay.suites.registry import SUITES
 
+        task_args = _key_values(task_arg or [], kind="task", option="-T", example="mode=generate")
         if task in SUITES:
-            judging = {"judge": judge, "judge_base_url": judge_base_url}
+            judging = {"judge": judge, "judge_base_url": judge_base_url, "task_args": task_args}
             coroutine = _suite(task, model, limit, {**common, **judging}, report)
         elif judge or judge_base_url:
             raise ConfigError("--judge and --judge-base-url are for suites", fix="for one task, write -T judge=MODEL")
         else:
             from assay.core.discovery import resolve_task
 
-            task_args = _key_values(task_arg or [], kind="task", option="-T", example="mode=generate")
             resolved = resolve_task(task, task_args)
             coroutine = evaluate_async(
                 resolved,

@@ -213,7 +213,8 @@ class OpenAIModel:
         if echo:
             fix = (
                 "log-likelihood scoring needs /completions with echo=true and logprobs, which vLLM supports and many "
-                "servers (and OpenAI's current models) do not; use a generate-based scorer or serve the model with vLLM"
+                "servers (and OpenAI's current models) do not; use a generate-based scorer (-T mode=generate where the "
+                "task or suite offers one) or serve the model with vLLM"
             )
         else:
             fix = f"check that {self.base_url} is an OpenAI-compatible API root (it usually ends in /v1)"

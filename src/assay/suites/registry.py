@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,17 +43,34 @@ def _reporter(name: str) -> Callable[[Sequence[Run], Path], Path]:
     return lambda runs, path: write_perturbation_report(runs, path, suite=name)
 
 
-def _judge_args(task: str, judge: str | None, judge_base_url: str | None) -> dict[str, Any]:
-    """The judge task arguments that `task`'s factory accepts (none without a judge)."""
-    if not judge:
-        return {}
+def _accepted(task: str) -> set[str]:
+    """The argument names of `task`'s factory."""
     from assay.core.discovery import load_builtin_tasks
     from assay.core.task import REGISTRY
 
     load_builtin_tasks()
-    accepted = inspect.signature(REGISTRY[task]).parameters
+    return set(inspect.signature(REGISTRY[task]).parameters)
+
+
+def _judge_args(task: str, judge: str | None, judge_base_url: str | None) -> dict[str, Any]:
+    """The judge task arguments that `task`'s factory accepts (none without a judge)."""
+    if not judge:
+        return {}
     wanted = {"judge": judge, "judge_base_url": judge_base_url}
-    return {k: v for k, v in wanted.items() if k in accepted and v is not None}
+    return {k: v for k, v in wanted.items() if k in _accepted(task) and v is not None}
+
+
+def _check_task_args(name: str, entries: Sequence[SuiteEntry], task_args: Mapping[str, Any]) -> None:
+    """Every suite-wide task argument must be taken by at least one task of the suite."""
+    taken = {entry.task: _accepted(entry.task) for entry in entries}
+    unused = sorted(k for k in task_args if not any(k in params for params in taken.values()))
+    if unused:
+        offered = "; ".join(f"{t}: {', '.join(sorted(p)) or '(none)'}" for t, p in taken.items())
+        raise ConfigError(
+            f"no task of the {name} suite takes {', '.join(unused)}",
+            where="-T",
+            fix=f"the suite's tasks take: {offered}",
+        )
 
 
 def _entries(name: str, judge: str | None) -> list[SuiteEntry]:
@@ -81,22 +98,29 @@ async def run_suite_async(
     log_dir: str | Path = "./assay-runs",
     judge: str | None = None,
     judge_base_url: str | None = None,
+    task_args: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> SuiteResult:
     """Run every task of suite `name` on each model (keyword arguments go to `evaluate_async`), then write
     one Markdown report beside the run directories. `judge` (a model string; `judge_base_url` for an
-    OpenAI-compatible server) judges the tasks that take one and is validated against human labels."""
+    OpenAI-compatible server) judges the tasks that take one and is validated against human labels.
+    `task_args` go to every task of the suite that takes them (`{"mode": "generate"}` for a chat endpoint
+    without log-probabilities); one that no task takes is an error."""
     from assay.core.evaluate import evaluate_async
 
     models = [model] if isinstance(model, str) else list(model)
+    entries = _entries(name, judge)
+    extra = dict(task_args or {})
+    _check_task_args(name, entries, extra)
     runs: list[Run] = []
-    for entry in _entries(name, judge):
+    for entry in entries:
         validation = entry.task in JUDGE_VALIDATION.get(name, [])
+        own = {k: v for k, v in extra.items() if k in _accepted(entry.task)}
         runs += await evaluate_async(
             entry.task,
             # A validation task grades stored completions and never calls the model: run it once.
             models[:1] if validation else models,
-            task_args={**entry.task_args, **_judge_args(entry.task, judge, judge_base_url)},
+            task_args={**entry.task_args, **own, **_judge_args(entry.task, judge, judge_base_url)},
             perturb=list(entry.perturb),
             limit=limit if limit is not None else entry.limit,
             log_dir=log_dir,
