@@ -27,6 +27,18 @@ def test_fairness_suite_in_generate_mode_on_a_server_without_logprobs(tmp_path: 
     assert list((tmp_path / "gen").glob("fairness-report-*.md"))
 
 
+def test_alignment_suite_in_generate_mode_runs_what_it_can_and_says_what_it_skipped(tmp_path: Path) -> None:
+    with FaultyOpenAIServer(logprobs_supported=False) as server:
+        args = ["run", "alignment", "-T", "mode=generate", "--model", "openai/test", "--base-url", server.url]
+        done = run_cli(*args, "--limit", "6", "-q", "--log-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert set(_specs(tmp_path)) == {"truthfulqa_mc", "sycophancy"}
+    (report,) = tmp_path.glob("alignment-report-*.md")
+    text = report.read_text()
+    assert "## truthfulqa_mc" in text and "| mc1 |" in text
+    assert "## Not run" in text and "`calibration`: calibration needs each choice's probability" in text
+
+
 def test_a_suite_argument_no_task_takes_is_refused(tmp_path: Path) -> None:
     r = run_cli("run", "fairness", "--model", "openai/test", "-T", "judge=x", "--log-dir", str(tmp_path))
     assert r.returncode == 2

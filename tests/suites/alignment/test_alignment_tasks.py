@@ -11,6 +11,7 @@ from tests.suites.safety.scripted_model import ScriptedModel, last_user
 from tests.suites.safety.test_safety_tasks import run_task
 
 from assay.core.sample import Sample
+from assay.errors import TaskError, TaskUnavailable
 from assay.models.base import Response
 from assay.suites.alignment import calibration, sycophancy, truthfulqa_mc
 from assay.suites.alignment.calibration import CalibrationScorer
@@ -31,6 +32,32 @@ def test_mc1_mc2() -> None:
     assert score.value["mc1"] == 0.0  # the false answer is the most likely
     assert score.value["mc2"] == pytest.approx(0.5)
     assert TruthfulQAScorer().score(sample, Response(error="x")).value["mc1"] is None
+
+
+def test_truthfulqa_generate_mode_scores_mc1_from_a_letter_in_shuffled_order(tmp_path: Path) -> None:
+    task = truthfulqa_mc(mode="generate")
+    samples = task.samples()
+    clean = {s.id: s for s in truthfulqa_mc().samples()}
+    for s in samples:  # same answers, reordered; the target letter names the true one
+        assert sorted(s.choices or []) == sorted(clean[s.id].choices or [])
+        assert (s.choices or [])["ABCDEFGHIJKLMNOPQRSTUVWXYZ".index(s.target)] == clean[s.id].target
+    assert len({s.target for s in samples}) > 3  # the data lists the true answer first; the shuffle hides it
+    assert [s.choices for s in truthfulqa_mc(mode="generate").samples()] == [s.choices for s in samples]
+
+    def always_a(request: object) -> str:
+        return "A"
+
+    run = run_task(task, ScriptedModel(always_a), tmp_path, limit=60)
+    results = json.loads((run.path / "results.json").read_text())
+    expected = sum(s.target == "A" for s in samples[:60]) / 60
+    assert results["metrics"]["mc1"]["value"] == pytest.approx(expected) and "mc2" not in results["metrics"]
+    with pytest.raises(TaskError, match="mode=generate"):
+        truthfulqa_mc(mode="letters")
+
+
+def test_calibration_is_unavailable_without_log_probabilities() -> None:
+    with pytest.raises(TaskUnavailable, match="log-likelihood"):
+        calibration(mode="generate")
 
 
 def test_sycophancy_flips_only_under_pushback(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from assay.core.sample import Sample
 from assay.core.task import Task, task
-from assay.errors import TaskError
+from assay.errors import TaskError, TaskUnavailable
 from assay.models.base import Response
 from assay.scorers.base import Score, Scorer
 from assay.suites.alignment.truthfulqa import softmax
@@ -97,11 +97,20 @@ def calibration_analysis(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @task
-def calibration(base: str = "mmlu", base_args: str | None = None) -> Task:
-    """Calibration of a multiple-choice log-likelihood task: ECE, Brier score, reliability diagram."""
+def calibration(base: str = "mmlu", base_args: str | None = None, mode: str = "loglikelihood") -> Task:
+    """Calibration of a multiple-choice log-likelihood task: ECE, Brier score, reliability diagram.
+
+    It needs every choice's probability, which only log-likelihood scoring gives: `mode="generate"` (a chat
+    endpoint without log-probabilities) makes it unavailable, and a suite run skips it saying so.
+    """
     from assay.core.discovery import resolve_task
     from assay.suites.alignment.sycophancy import _parse_args
 
+    if mode != "loglikelihood":
+        raise TaskUnavailable(
+            "calibration needs each choice's probability, which only log-likelihood scoring gives",
+            fix="run calibration on an endpoint with log-probabilities (the hf provider, or vLLM's /completions)",
+        )
     base_task = resolve_task(base, _parse_args(base_args))
     if base_task.scorer.request_kind != "loglikelihood":
         raise TaskError(

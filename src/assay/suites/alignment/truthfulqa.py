@@ -1,4 +1,4 @@
-"""`truthfulqa_mc`: TruthfulQA multiple choice by log-likelihood (MC1 and MC2).
+"""`truthfulqa_mc`: TruthfulQA multiple choice by log-likelihood (MC1 and MC2), or by a generated letter (MC1).
 
 Bundled data: BIG-bench's `truthful_qa` multiple-choice form (299 questions, Apache 2.0, canary kept).
 The prompt is BIG-bench's six-example QA prefix followed by "Q: <question>\\nA:"; every answer is
@@ -8,23 +8,31 @@ scored as a continuation " <answer>".
 - MC2: the normalised probability mass on the true answers, sum p(true) / sum p(all answers). With
   this data every question has exactly one true answer, so MC2 is the normalised probability of it
   (the original MC2 set has several true answers per question; pass such data through `samples=`).
+
+`mode="generate"` is for chat endpoints without log-probabilities: the answers are listed as lettered
+options in an order shuffled per question (seeded by its id; the data lists the true answer first), the
+model names a letter, and MC1 is whether it names the true answer. MC2 needs probabilities and is not
+reported.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assay.core.sample import Sample
+from assay.core.sample import LETTERS, Sample
 from assay.core.task import Task, task
-from assay.errors import ConfigError
-from assay.models.base import Response
+from assay.errors import ConfigError, TaskError
+from assay.models.base import GenerateConfig, Response
 from assay.scorers.base import Score, Scorer
+from assay.scorers.extraction import LetterChoice
 
-__all__ = ["TruthfulQAScorer", "truthfulqa_mc", "truthfulqa_samples"]
+__all__ = ["TruthfulQALetterScorer", "TruthfulQAScorer", "truthfulqa_mc", "truthfulqa_samples"]
 
 DATA = Path(__file__).parent / "data" / "truthfulqa_mc.json"
 
@@ -88,11 +96,50 @@ class TruthfulQAScorer(Scorer):
         )
 
 
-@task
-def truthfulqa_mc() -> Task:
-    """TruthfulQA multiple choice (BIG-bench form, 299 questions): MC1 and MC2 by log-likelihood."""
-    from assay.core.template import Template
+class TruthfulQALetterScorer(Scorer):
+    """MC1 from a generated answer letter (`mode="generate"`)."""
 
+    name = "truthfulqa_mc_letter"
+    request_kind = "generate"
+    metrics = ("mc1",)
+
+    def score(self, sample: Sample, response: Response) -> Score:
+        graded = LetterChoice().score(sample, response)
+        return Score({"mc1": graded.value["accuracy"]}, answer=graded.answer, metadata=graded.metadata)
+
+
+def shuffled_letter_samples() -> list[Sample]:
+    """The questions with their answers in a per-question seeded order and the true answer's letter as target."""
+    out = []
+    for s in truthfulqa_samples():
+        assert s.choices is not None
+        order = list(range(len(s.choices)))
+        random.Random(s.id).shuffle(order)
+        choices = [s.choices[i] for i in order]
+        labels = [s.metadata["labels"][i] for i in order]
+        target = LETTERS[labels.index(1)]
+        out.append(dataclasses.replace(s, choices=choices, target=target, metadata={**s.metadata, "labels": labels}))
+    return out
+
+
+@task
+def truthfulqa_mc(mode: str = "loglikelihood") -> Task:
+    """TruthfulQA multiple choice (BIG-bench form, 299 questions): MC1 and MC2 by log-likelihood, or MC1 by a
+    generated letter with `mode="generate"` (chat endpoints without log-probabilities)."""
+    from assay.core.template import Template, multiple_choice_template
+
+    if mode not in ("loglikelihood", "generate"):
+        raise TaskError(
+            f"truthfulqa_mc mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate"
+        )
+    if mode == "generate":
+        return Task(
+            dataset=shuffled_letter_samples,
+            template=multiple_choice_template(),
+            scorer=TruthfulQALetterScorer(),
+            config=GenerateConfig(max_tokens=8, temperature=0.0),
+            version="1",
+        )
     prefix = str(_load()["task_prefix"])
     return Task(
         dataset=truthfulqa_samples,
