@@ -124,8 +124,10 @@ def shuffled_letter_samples() -> list[Sample]:
 
 @task
 def truthfulqa_mc(mode: str = "loglikelihood") -> Task:
-    """TruthfulQA multiple choice (BIG-bench form, 299 questions): MC1 and MC2 by log-likelihood, or MC1 by a
-    generated letter with `mode="generate"` (chat endpoints without log-probabilities)."""
+    """TruthfulQA multiple choice (BIG-bench, 299 questions): MC1 and MC2 by log-likelihood, or MC1 by letter.
+
+    `mode="generate"` (chat endpoints without log-probabilities) asks for the letter of the true answer.
+    """
     from assay.core.template import Template, multiple_choice_template
 
     if mode not in ("loglikelihood", "generate"):
