@@ -97,3 +97,24 @@ def test_bbq_task_is_registered_with_its_analysis() -> None:
     t = REGISTRY["bbq"](categories="Age,SES")
     assert t.analysis is bbq_analysis and {s.metadata["category"] for s in t.samples()} == {"Age", "SES"}
     assert REGISTRY["bbq"](mode="generate").scorer.request_kind == "generate"
+
+
+def test_fairness_suite_swaps_names_on_bbq_and_the_bias_scores_use_clean_items_only() -> None:
+    import random
+
+    from assay.perturb import get_perturbation
+    from assay.suites.robustness import SUITES
+
+    entry = next(e for e in SUITES["fairness"] if e.task == "bbq")
+    assert set(entry.perturb) == {"names:black", "names:white"}
+    samples = bbq_samples()
+    for name in entry.perturb:
+        swap = get_perturbation(name)
+        changed = [(s, t) for s in samples if (t := swap(s, random.Random(0))).metadata["perturbation"]["changed"]]
+        assert len(changed) >= 60
+        for s, t in changed:  # an option naming a person of the text names the same person after the swap
+            assert t.target == s.target and t.choices is not None and s.choices is not None
+            assert all(b in str(t.input) for a, b in zip(s.choices, t.choices, strict=True) if a in str(s.input))
+    clean = _records("stereotype")
+    variant = [{**r, "variant": "names:black", "answer": "C"} for r in clean]
+    assert bbq_analysis(clean + variant, n_resamples=100) == bbq_analysis(clean, n_resamples=100)

@@ -150,5 +150,5 @@ def test_a_stereotyped_model_has_gap_one_flips_under_the_swap_and_the_report_sho
     gap = analysis["gap_pro_minus_anti"]
     for needle in ("#### WinoBias (Zhao et al., 2018)", "| pro-stereotyped | 1.000", "Gap pro - anti (paired",
                    f"{gap['value']:.3f} [{gap['ci_low']:.3f}, {gap['ci_high']:.3f}]", "McNemar exact p",
-                   "Counterfactual fairness", "| gender:female | 30/60 |"):  # fmt: skip
+                   "Counterfactual fairness", "| gender:female | 30/60 | 1.000 [0.886, 1.000] (n=30) |"):  # fmt: skip
         assert needle in text, needle

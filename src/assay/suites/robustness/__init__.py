@@ -5,7 +5,7 @@ task_args=entry.task_args, perturb=entry.perturb, limit=limit or entry.limit, ..
 `write_suite_report(runs, path)` (see `assay.suites.robustness.report`).
 
     >>> [(e.task, e.perturb) for e in SUITES["fairness"]]
-    [('bbq', ()), ('winobias', ('gender:female', 'gender:male'))]
+    [('bbq', ('names:black', 'names:white')), ('winobias', ('gender:female', 'gender:male'))]
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from typing import Any
 
 from assay.perturb import ROBUSTNESS_DEFAULT
 
-__all__ = ["COUNTERFACTUAL_DEFAULT", "GENDER_COUNTERFACTUAL", "SUITES", "SuiteEntry", "suite_entries"]
+__all__ = ["GENDER_COUNTERFACTUAL", "NAMES_COUNTERFACTUAL", "SUITES", "SuiteEntry", "suite_entries"]
 
-# Each gender made uniform, and given names replaced by race-associated names (gender kept): for `--perturb`
-# on a task of one's own. The fairness suite runs the gender swaps on WinoBias, whose every item has a
-# gendered pronoun; on the bundled MMLU slice the name swaps change 2 of 200 questions, too few to measure.
-COUNTERFACTUAL_DEFAULT: tuple[str, ...] = ("gender:female", "gender:male", "names:black", "names:white")
+# Each gender made uniform, and every known given name replaced by a Black- or a White-associated one (gender
+# kept, distinct people kept distinct). The fairness suite runs the gender swaps on WinoBias, whose every item
+# has a gendered pronoun, and the name swaps on BBQ, whose items with named people (about 70 of 768) then
+# compare all-Black with all-White names; BBQ's bias scores use the clean items only. On the bundled MMLU
+# slice the name swaps change 2 of 200 questions, too few to measure.
 GENDER_COUNTERFACTUAL: tuple[str, ...] = ("gender:female", "gender:male")
+NAMES_COUNTERFACTUAL: tuple[str, ...] = ("names:black", "names:white")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,12 @@ SUITES: dict[str, list[SuiteEntry]] = {
         ),
     ],
     "fairness": [
-        SuiteEntry("bbq", purpose="BBQ accuracy and bias scores (Parrish et al., 2022), per category"),
+        SuiteEntry(
+            "bbq",
+            perturb=NAMES_COUNTERFACTUAL,
+            purpose="BBQ accuracy and bias scores (Parrish et al., 2022), per category; counterfactual fairness: "
+            "answer flips and accuracy when every named person gets a Black- or a White-associated name",
+        ),
         SuiteEntry(
             "winobias",
             perturb=GENDER_COUNTERFACTUAL,

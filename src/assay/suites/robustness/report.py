@@ -106,11 +106,15 @@ def _robustness_lines(metric: str, rob: dict[str, Any]) -> list[str]:
     cf = rob.get("counterfactual")
     if cf:
         lines += ["", f"#### Counterfactual fairness of `{metric}`", ""]
-        lines += ["| variant | samples changed | answer flip rate [CI] | McNemar p |", "|---|---|---|---|"]
+        lines += [
+            "| variant | samples changed | answer flip rate, changed samples [CI] | answer flip rate, all [CI] "
+            "| McNemar p |",
+            "|---|---|---|---|---|",
+        ]
         for name, e in cf.get("variants", {}).items():
             lines.append(
-                f"| {name} | {e['n_changed']}/{e['n_pairs']} | {_fmt(e['answer_flip_rate'])} "
-                f"| {_p((e.get('mcnemar') or {}).get('pvalue'))} |"
+                f"| {name} | {e['n_changed']}/{e['n_pairs']} | {_fmt(e.get('answer_flip_rate_changed'))} "
+                f"| {_fmt(e['answer_flip_rate'])} | {_p((e.get('mcnemar') or {}).get('pvalue'))} |"
             )
         for attribute, g in cf.get("groups", {}).items():
             accs = ", ".join(f"{k}: {_fmt(v)}" for k, v in g["accuracy"].items())
