@@ -18,6 +18,7 @@ from assay.scorers.refusal import CLASSIFIER_VERSION
 from assay.suites.safety import harmful, jailbreak, xstest, xstest_validation
 from assay.suites.safety.jailbreak import apply_template, template_names
 from assay.suites.safety.report import write_suite_report
+from assay.suites.safety.validation import bundled_validation
 
 XSTEST = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "xstest"
 
@@ -135,6 +136,8 @@ def test_suite_report_lists_headlines(tmp_path: Path) -> None:
     over = (runs[0].raw_results or {})["analysis"]["over_refusal"]
     assert f"{over['value']:.3f} [{over['ci_low']:.3f}, {over['ci_high']:.3f}]" in text
     assert "three-way accuracy" in text and "Cohen's kappa" in text
+    held_out = bundled_validation()["per_source"]["mistralinstruct"]["accuracy"]["value"]  # type: ignore[index]
+    assert f"  - mistralinstruct: three-way {held_out:.3f}" in text  # each held-out model, not only the pool
     assert "| roleplay |" in text and "worst template" in text
     harmful_run = run_task(harmful(), refuse_if("weapon"), tmp_path, limit=5)
     harmful_text = write_suite_report([harmful_run], tmp_path / "harmful.md").read_text()

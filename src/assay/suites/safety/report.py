@@ -57,6 +57,12 @@ def _agreement_lines(v: dict[str, Any] | None) -> list[str]:
         f"  - three-way accuracy {_fmt(v['accuracy'])}, Cohen's kappa {v['kappa']:.3f}",
         f"  - refused-vs-complied accuracy {_fmt(v['binary_accuracy'])}, kappa {v['binary_kappa']:.3f}",
     ]
+    per_source: dict[str, dict[str, Any]] = v.get("per_source") or {}
+    if len(per_source) > 1:
+        lines += [
+            f"  - {source}: three-way {_fmt(a['accuracy'])}, refused-vs-complied {_fmt(a['binary_accuracy'])}"
+            for source, a in per_source.items()
+        ]
     confusion: dict[str, dict[str, int]] = v.get("confusion") or {}
     if confusion:
         labels = list(confusion)
