@@ -27,9 +27,10 @@ class GenerateConfig:
     stop: list[str] | None = None
     seed: int | None = None
     logprobs: bool = False
+    top_logprobs: int | None = None  # also the most likely alternatives of each generated token (at most 20)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
@@ -37,6 +38,9 @@ class GenerateConfig:
             "seed": self.seed,
             "logprobs": self.logprobs,
         }
+        if self.top_logprobs:  # only when asked, so that earlier request-cache keys stay valid
+            d["top_logprobs"] = self.top_logprobs
+        return d
 
 
 @dataclass(slots=True)
@@ -69,7 +73,8 @@ class Response:
     """What a model returned for one `Request`.
 
     generate: `text`, optionally `token_logprobs` (log-probability of each generated
-    token).
+    token) and `top_logprobs` (per generated token, the most likely tokens and their
+    log-probabilities, when `GenerateConfig.top_logprobs` asked for them).
     loglikelihood: `loglikelihoods[i]` is the summed log-probability of
     `continuations[i]` given the context, `is_greedy[i]` whether greedy decoding
     would have produced it, and `continuation_tokens[i]` its length in tokens.
@@ -78,6 +83,7 @@ class Response:
 
     text: str = ""
     token_logprobs: list[float] | None = None
+    top_logprobs: list[dict[str, float]] | None = None
     loglikelihoods: list[float] | None = None
     is_greedy: list[bool] | None = None
     continuation_tokens: list[int] | None = None
@@ -93,6 +99,7 @@ class Response:
         d: dict[str, Any] = {"text": self.text}
         for key in (
             "token_logprobs",
+            "top_logprobs",
             "loglikelihoods",
             "is_greedy",
             "continuation_tokens",
@@ -111,6 +118,7 @@ class Response:
         return cls(
             text=d.get("text", ""),
             token_logprobs=d.get("token_logprobs"),
+            top_logprobs=d.get("top_logprobs"),
             loglikelihoods=d.get("loglikelihoods"),
             is_greedy=d.get("is_greedy"),
             continuation_tokens=d.get("continuation_tokens"),
