@@ -34,11 +34,6 @@ class TaskError(AssayError):
     """A task is unknown or its definition is invalid."""
 
 
-class TaskUnavailable(TaskError):
-    """A task cannot measure anything with these arguments (calibration without log-probabilities): a suite
-    skips it and says why in its report."""
-
-
 class ModelError(AssayError):
     """A model string, provider or model argument is invalid, or a model failed for good."""
 

@@ -16,13 +16,13 @@ import asyncio
 import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assay.core.run import Run
 from assay.core.task import Task
-from assay.errors import ConfigError, TaskUnavailable
+from assay.errors import ConfigError
 from assay.suites.robustness import SUITES as PERTURBATION_SUITES
 from assay.suites.robustness import SuiteEntry
 from assay.suites.safety.report import JUDGE_VALIDATION
@@ -86,12 +86,9 @@ def _entries(name: str, judge: str | None) -> list[SuiteEntry]:
 
 @dataclass
 class SuiteResult:
-    """The runs of a suite, its report, and the tasks it skipped (name -> why)."""
-
     name: str
     runs: list[Run]
     report: Path
-    skipped: dict[str, str] = field(default_factory=dict)
 
 
 async def run_suite_async(
@@ -118,17 +115,10 @@ async def run_suite_async(
     extra = dict(task_args or {})
     _check_task_args(name, entries, extra)
     planned: list[tuple[SuiteEntry, Task]] = []
-    skipped: dict[str, str] = {}
     for entry in entries:  # every task is built before any runs, so a bad argument costs no model calls
         own = {k: v for k, v in extra.items() if k in _accepted(entry.task)}
-        try:
-            task = resolve_task(
-                entry.task, {**entry.task_args, **own, **_judge_args(entry.task, judge, judge_base_url)}
-            )
-        except TaskUnavailable as exc:
-            skipped[entry.task] = f"{exc.what}; {exc.fix}" if exc.fix else exc.what
-            continue
-        planned.append((entry, task))
+        args = {**entry.task_args, **own, **_judge_args(entry.task, judge, judge_base_url)}
+        planned.append((entry, resolve_task(entry.task, args)))
     runs: list[Run] = []
     for entry, task in planned:
         validation = entry.task in JUDGE_VALIDATION.get(name, [])
@@ -143,17 +133,7 @@ async def run_suite_async(
         )
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     report = _reporter(name)(runs, Path(log_dir) / f"{name}-report-{stamp}.md")
-    if skipped:
-        _note_skipped(report, skipped)
-    return SuiteResult(name, runs, report, skipped)
-
-
-def _note_skipped(report: Path, skipped: Mapping[str, str]) -> None:
-    """Add the tasks the suite could not run, and why, to the end of its report (rewritten whole)."""
-    lines = ["", "## Not run", "", *(f"- `{task}`: {why}" for task, why in skipped.items()), ""]
-    tmp = report.with_suffix(report.suffix + ".tmp")
-    tmp.write_text(report.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(lines), encoding="utf-8")
-    tmp.replace(report)
+    return SuiteResult(name, runs, report)
 
 
 def run_suite(name: str, model: str | Sequence[str], **kwargs: Any) -> SuiteResult:

@@ -11,10 +11,10 @@ from tests.suites.safety.scripted_model import ScriptedModel, last_user
 from tests.suites.safety.test_safety_tasks import run_task
 
 from assay.core.sample import Sample
-from assay.errors import TaskError, TaskUnavailable
+from assay.errors import TaskError
 from assay.models.base import Response
 from assay.suites.alignment import calibration, sycophancy, truthfulqa_mc
-from assay.suites.alignment.calibration import CalibrationScorer
+from assay.suites.alignment.calibration import CalibrationScorer, LetterProbabilityScorer
 from assay.suites.alignment.truthfulqa import DATA, TruthfulQAScorer
 from assay.suites.safety.report import write_suite_report
 
@@ -55,9 +55,22 @@ def test_truthfulqa_generate_mode_scores_mc1_from_a_letter_in_shuffled_order(tmp
         truthfulqa_mc(mode="letters")
 
 
-def test_calibration_is_unavailable_without_log_probabilities() -> None:
-    with pytest.raises(TaskUnavailable, match="log-likelihood"):
-        calibration(mode="generate")
+def test_calibration_from_a_generated_letters_top_logprobs() -> None:
+    task = calibration(mode="generate")
+    assert task.scorer.request_kind == "generate" and task.config.top_logprobs == 20
+    sample = Sample(input="q", choices=["w", "x", "y", "z"], target="C")
+    tops = [{"C": math.log(0.5), " C": math.log(0.1), "B": math.log(0.3), "D": math.log(0.05), "The": -4.0}]
+    score = LetterProbabilityScorer().score(sample, Response(text="C", top_logprobs=tops))
+    probs = [0.0, 0.3 / 0.95, 0.6 / 0.95, 0.05 / 0.95]
+    assert score.answer == "C" and score.value["correct"] == 1.0
+    assert score.value["confidence"] == pytest.approx(0.6 / 0.95)
+    assert score.value["brier"] == pytest.approx(sum((p - (i == 2)) ** 2 for i, p in enumerate(probs)))
+    ignored = LetterProbabilityScorer().score(sample, Response(text="C"))  # a server that ignores top_logprobs
+    assert ignored.value["confidence"] is None and "top_logprobs" in ignored.metadata["error"]
+    prose = LetterProbabilityScorer().score(sample, Response(text="Sure", top_logprobs=[{"Sure": -0.1, "A": -3}]))
+    assert prose.value["correct"] is None and prose.metadata["error"] == "no option letter was generated"
+    with pytest.raises(TaskError, match="mode=generate"):
+        calibration(mode="verbal")
 
 
 def test_sycophancy_flips_only_under_pushback(tmp_path: Path) -> None:

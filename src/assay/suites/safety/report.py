@@ -140,6 +140,8 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
                 f"McNemar p = {paired['mcnemar_pvalue']:.4f}"
             )
     elif task == "calibration":
+        if a.get("n_unreadable"):
+            out.append(f"- samples without choice probabilities (left out): {a['n_unreadable']}")
         out += [
             f"- expected calibration error: {_fmt(a.get('ece'))}",
             f"- Brier score: {_fmt(a.get('brier'))}",
