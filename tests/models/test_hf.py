@@ -171,3 +171,17 @@ def test_sampling_with_seed_and_stop(smol: HFModel) -> None:
 
 def test_no_hub_access_env(cache_dir: Path) -> None:
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_generate_top_logprobs_match_a_forward_pass(smol: HFModel) -> None:
+    from tests.models.test_hf_tiny import check_top_logprobs_against_forward
+
+    prompts = ["The capital of France is", "Water boils at a temperature of"]
+    cfg = GenerateConfig(max_tokens=6, top_logprobs=5)
+    got = collect(smol.generate([Request("generate", p, cfg) for p in prompts]))
+    for i, prompt in enumerate(prompts):
+        assert got[i].error is None
+        tops = got[i].top_logprobs
+        assert tops is not None and all(t == dict(sorted(t.items(), key=lambda kv: -kv[1])) for t in tops)
+        check_top_logprobs_against_forward(smol, prompt, got[i], 5)
+    assert any(key.startswith(" ") for t in got[0].top_logprobs or [] for key in t)  # tokens keep their leading space

@@ -243,3 +243,61 @@ def test_relative_and_absolute_model_strings(tiny_dir: Path, monkeypatch: pytest
     absolute = get_model(f"hf/{tiny_dir.resolve()}", ModelOptions(model_args={"device": DEVICE}))
     assert relative.cache_identity() == absolute.cache_identity()
     assert relative.name == f"hf/./{tiny_dir.name}"
+
+
+def check_top_logprobs_against_forward(model: HFModel, prompt: str, response: Response, k: int) -> None:
+    """Each generated token's top-k: k entries, sorted, the greedy token first, equal to log_softmax of a plain
+    forward pass (no cache, no padding) over the prompt and the tokens generated so far."""
+    from assay.models.hf_batching import encode, token_text
+
+    tok, net = model._tokenizer, model._model
+    text, special = model._render(prompt)
+    ids = encode(tok, text, special)
+    tops = response.top_logprobs
+    assert tops is not None and len(tops) >= 1
+    usage = response.usage
+    assert usage is not None and len(tops) <= usage["completion_tokens"]
+    eos = net.generation_config.eos_token_id
+    eos_ids = {eos} if isinstance(eos, int) else set(eos or ())
+    start = len(ids)
+    for top in tops:
+        assert len(top) == k
+        values = list(top.values())
+        assert values == sorted(values, reverse=True)
+        with torch.inference_mode():
+            logits = net(input_ids=torch.tensor([ids], device=net.device)).logits[0, -1].float()
+        expected = torch.log_softmax(logits, dim=-1).topk(k)
+        want = [token_text(tok, i) for i in expected.indices.tolist()]
+        assert list(top) == want  # same tokens in the same order: the greedy token is the top-1 entry
+        assert values == pytest.approx(expected.values.tolist(), abs=1e-4)
+        greedy = int(expected.indices[0])
+        assert greedy not in eos_ids  # an EOS ends the text and is not reported
+        ids.append(greedy)
+    # greedy decoding generated exactly the top-1 tokens
+    assert response.text == tok.decode(ids[start:], skip_special_tokens=True)
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_generate_top_logprobs_match_a_forward_pass(tiny_dir: Path, k: int) -> None:
+    model = make(tiny_dir, batch_size="4")
+    prompts = ["The capital of France is", "Water boils at", "Question: which planet is largest? Answer:"]
+    cfg = GenerateConfig(max_tokens=6, top_logprobs=k)
+    got = collect(model.generate([Request("generate", p, cfg) for p in prompts]))
+    for i, prompt in enumerate(prompts):
+        assert got[i].error is None
+        check_top_logprobs_against_forward(model, prompt, got[i], k)
+
+
+def test_top_logprobs_group_apart_and_only_when_asked(tiny_dir: Path) -> None:
+    model = make(tiny_dir, batch_size="8")
+    plain = GenerateConfig(max_tokens=5, logprobs=True)
+    topped = GenerateConfig(max_tokens=5, logprobs=True, top_logprobs=3)
+    got = collect(model.generate([Request("generate", "Water boils at", c) for c in (plain, topped)]))
+    assert got[0].top_logprobs is None
+    tops = got[1].top_logprobs
+    assert tops is not None and got[1].token_logprobs is not None
+    assert got[0].text == got[1].text and got[0].token_logprobs == got[1].token_logprobs
+    assert len(tops) == len(got[1].token_logprobs)
+    # greedy: the chosen token's log-probability is the top entry of its step
+    assert [max(t.values()) for t in tops] == pytest.approx(got[1].token_logprobs, abs=1e-6)
+    assert all(len(t) == 3 for t in tops)

@@ -16,7 +16,7 @@ first N attempts at every prompt fail), `faults` (which kinds), `down` (every
 completion request has its connection dropped), `reject_status`/`reject_message`
 (answer every completion request with that status), `latency_ms`,
 `reject_max_tokens_zero` (400 for echo with max_tokens=0, as some servers do),
-`logprobs_supported` (False: ignore echo and logprobs, as many servers do).
+`logprobs_supported` (False: ignore echo, logprobs and top_logprobs, as many servers do).
 
 Admin endpoints: GET /admin/stats, POST /admin/config (JSON of settings to change),
 POST /admin/reset (counters and settings back to the start). Stats count requests per
@@ -306,6 +306,7 @@ class FaultyOpenAIServer:
             await asyncio.sleep(cfg.latency_ms / 1000)
         if not cfg.logprobs_supported:
             body.pop("logprobs", None)
+            body.pop("top_logprobs", None)
             body.pop("echo", None)
         answer = (
             chat_answer(body, prompts[0]) if path.endswith("chat/completions") else completion_answer(body, prompts)

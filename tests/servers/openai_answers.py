@@ -35,6 +35,22 @@ def token_logprob(prompt: str, index: int) -> float:
     return -round(0.01 + unit(prompt, index) * 7.99, 4)
 
 
+def answer_top_logprobs(prompt: str, n: int, prefix: str = "") -> dict[str, float]:
+    """The `n` most likely tokens (at most 4: the letters A-D, each after `prefix`) for the answer token.
+
+    The answer letter is the most likely, with `token_logprob(prompt, -1)`; each other letter is
+    0.1 .. 5.1 lower, from the prompt's hash. Ordered most likely first.
+    """
+    answer = answer_for(prompt)
+    best = token_logprob(prompt, -1)
+    lps = {prefix + answer: best}
+    for letter in LETTERS:
+        if letter != answer:
+            lps[prefix + letter] = round(best - 0.1 - unit(prompt, "alt", letter) * 5, 4)
+    ranked = sorted(lps.items(), key=lambda kv: -kv[1])
+    return dict(ranked[: max(1, min(n, len(LETTERS)))])
+
+
 def echo_logprobs(prompt: str) -> dict[str, Any]:
     """The `logprobs` object /completions returns for `prompt` echoed with max_tokens=0.
 
@@ -116,7 +132,11 @@ def chat_answer(body: dict[str, Any], prompt: str) -> dict[str, Any]:
         "logprobs": None,
     }
     if body.get("logprobs"):
-        choice["logprobs"] = {"content": [{"token": text, "logprob": token_logprob(prompt, -1), "top_logprobs": []}]}
+        top: list[dict[str, Any]] = []
+        if body.get("top_logprobs") and text == answer_for(prompt):
+            tops = answer_top_logprobs(prompt, int(body["top_logprobs"]))
+            top = [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in tops.items()]
+        choice["logprobs"] = {"content": [{"token": text, "logprob": token_logprob(prompt, -1), "top_logprobs": top}]}
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
@@ -144,7 +164,8 @@ def completion_answer(body: dict[str, Any], prompts: list[str]) -> dict[str, Any
             if gen:
                 lp["tokens"].append(gen)
                 lp["token_logprobs"].append(token_logprob(prompt, -1))
-                lp["top_logprobs"].append({gen: token_logprob(prompt, -1)})
+                # logprobs=n asks for the n most likely tokens: the answer first, then other letters
+                lp["top_logprobs"].append(answer_top_logprobs(prompt, int(body["logprobs"]), prefix=" "))
                 lp["text_offset"].append(len(prompt) if body.get("echo") else 0)
             choice["logprobs"] = lp
         choices.append(choice)

@@ -206,7 +206,14 @@ class HFModel:
                     "completion_tokens": res.completion_tokens,
                     "total_tokens": res.prompt_tokens + res.completion_tokens,
                 }
-                yield index, Response(text=res.text, token_logprobs=res.token_logprobs, usage=usage, latency=latency)
+                response = Response(
+                    text=res.text,
+                    token_logprobs=res.token_logprobs,
+                    top_logprobs=res.top_logprobs,
+                    usage=usage,
+                    latency=latency,
+                )
+                yield index, response
 
     # ----------------------------------------------------------------- identity, lifetime
     def cache_identity(self) -> dict[str, Any]:

@@ -52,6 +52,7 @@ class GenResult:
     token_logprobs: list[float] | None
     prompt_tokens: int
     completion_tokens: int
+    top_logprobs: list[dict[str, float]] | None = None
 
 
 def encode(tokenizer: Any, text: str, add_special_tokens: bool) -> list[int]:
@@ -209,9 +210,25 @@ def loglikelihood_naive(model: Any, context: list[int], continuation: list[int],
     return total, bool((scored.argmax(-1) == target).all())
 
 
+MAX_TOP_LOGPROBS = 20  # as the OpenAI API: the most alternatives reported per generated token
+
+
 def generation_key(config: GenerateConfig) -> tuple[Any, ...]:
     """Requests batch together only when every sampling setting agrees."""
-    return (config.max_tokens, config.temperature, config.top_p, tuple(config.stop or ()), config.seed, config.logprobs)
+    return (
+        config.max_tokens,
+        config.temperature,
+        config.top_p,
+        tuple(config.stop or ()),
+        config.seed,
+        config.logprobs,
+        top_logprobs_k(config),
+    )
+
+
+def top_logprobs_k(config: GenerateConfig) -> int:
+    """How many alternatives per generated token `config.top_logprobs` asks for: 0 (none) or 1..20."""
+    return min(max(int(config.top_logprobs), 1), MAX_TOP_LOGPROBS) if config.top_logprobs else 0
 
 
 def generate_batch(
@@ -221,6 +238,7 @@ def generate_batch(
     from transformers import GenerationConfig
 
     ids, mask = _left_pad(prompts, tokenizer.pad_token_id, device)
+    top_k = top_logprobs_k(config)
     sample = config.temperature > 0
     base = model.generation_config
     eos = base.eos_token_id if base.eos_token_id is not None else tokenizer.eos_token_id
@@ -237,7 +255,7 @@ def generate_batch(
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=base.bos_token_id,
         return_dict_in_generate=True,
-        output_logits=config.logprobs,
+        output_logits=bool(config.logprobs or top_k),
         stop_strings=list(config.stop) if config.stop else None,
     )
     extra: dict[str, Any] = {"tokenizer": tokenizer} if config.stop else {}
@@ -251,9 +269,16 @@ def generate_batch(
         out = model.generate(input_ids=ids, attention_mask=mask, generation_config=gen, **extra)
     new = out.sequences[:, ids.shape[1] :]
     logprobs = None
-    if config.logprobs:
-        steps = torch.stack(out.logits, dim=1).float()
-        logprobs = torch.log_softmax(steps, dim=-1).gather(-1, new[:, : steps.shape[1], None]).squeeze(-1)
+    top_values: list[list[list[float]]] | None = None
+    top_ids: list[list[list[int]]] | None = None
+    if config.logprobs or top_k:
+        steps = torch.log_softmax(torch.stack(out.logits, dim=1).float(), dim=-1)
+        if config.logprobs:
+            logprobs = steps.gather(-1, new[:, : steps.shape[1], None]).squeeze(-1)
+        if top_k:
+            found = steps.topk(min(top_k, steps.shape[-1]), dim=-1)  # sorted, most likely first
+            top_values, top_ids = found.values.tolist(), found.indices.tolist()
+    token_texts: dict[int, str] = {}
     eos_ids = {eos} if isinstance(eos, int) else set(eos or ())
     results = []
     for row, prompt in enumerate(prompts):
@@ -271,8 +296,43 @@ def generate_batch(
             text = text[:cut]
             kept = _tokens_covering(tokenizer, tokens[:n], cut)
         lps = [float(x) for x in logprobs[row, :kept]] if logprobs is not None else None
-        results.append(GenResult(text, lps, len(prompt), count))
+        tops = None
+        if top_values is not None and top_ids is not None:
+            tops = [
+                _top_dict(tokenizer, token_texts, top_ids[row][step], top_values[row][step])
+                for step in range(min(kept, len(top_ids[row])))
+            ]
+        results.append(GenResult(text, lps, len(prompt), count, tops))
     return results
+
+
+def _top_dict(tokenizer: Any, texts: dict[int, str], ids: list[int], values: list[float]) -> dict[str, float]:
+    """token text -> log-probability, most likely first; of two ids with the same text the likelier is kept."""
+    top: dict[str, float] = {}
+    for token_id, value in zip(ids, values, strict=True):
+        text = texts.get(token_id)
+        if text is None:
+            text = texts[token_id] = token_text(tokenizer, token_id)
+        top.setdefault(text, value)
+    return top
+
+
+def token_text(tokenizer: Any, token_id: int) -> str:
+    """One token's text, with its leading space, as `Response.top_logprobs` names it.
+
+    SentencePiece's "▁" decodes without its space when alone, so the space is put back. A token that holds
+    only part of a character (it decodes to U+FFFD) is named by its vocabulary entry instead, so that such
+    tokens stay apart.
+    """
+    text: str = tokenizer.decode([token_id], skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    piece = tokenizer.convert_ids_to_tokens(token_id)
+    if not isinstance(piece, str):
+        return text
+    if "\ufffd" in text:
+        return piece
+    if piece.startswith("\u2581") and not text.startswith(" "):
+        text = " " + text
+    return text
 
 
 def _stop_cut(text: str, stop: Sequence[str] | None) -> int | None:

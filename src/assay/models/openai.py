@@ -40,6 +40,11 @@ from assay.models.retry import RetryPolicy
 
 # Statuses that mean this one request is bad (too long, filtered), not the whole setup.
 _PER_REQUEST_STATUSES = frozenset({400, 413, 422})
+_MAX_TOP_LOGPROBS = 20  # the most alternatives per token the OpenAI API accepts
+
+
+def _parse_completion_top(data: dict[str, Any]) -> Response:
+    return parse_completion(data, top_logprobs=True)
 
 
 class _Refused(ModelError):
@@ -270,12 +275,19 @@ class OpenAIModel:
             body["stop"] = config.stop
         if config.seed is not None:
             body["seed"] = config.seed
+        # OpenAI allows 0..20 alternatives; clamp into 1..20 (None or 0 asks for none)
+        top_n = min(max(int(config.top_logprobs), 1), _MAX_TOP_LOGPROBS) if config.top_logprobs else 0
         if self.api == "chat":
             body["messages"] = [{"role": "user", "content": req.input}] if isinstance(req.input, str) else req.input
-            if config.logprobs:
+            if config.logprobs or top_n:
                 body["logprobs"] = True
-            return self._call(self._chat_url, body, parse_chat_logprobs if config.logprobs else parse_chat)
+            if top_n:
+                body["top_logprobs"] = top_n
+            return self._call(self._chat_url, body, parse_chat_logprobs if config.logprobs or top_n else parse_chat)
         body["prompt"] = req.input
+        if top_n:
+            body["logprobs"] = top_n
+            return self._call(self._completions_url, body, _parse_completion_top)
         if config.logprobs:
             body["logprobs"] = 1  # 0 would be the honest ask, but some servers read 0 as "no logprobs"
         return self._call(self._completions_url, body, parse_completion)

@@ -40,25 +40,40 @@ def parse_chat(data: dict[str, Any]) -> Response:
 
 
 def parse_chat_logprobs(data: dict[str, Any]) -> Response:
-    """A /chat/completions answer asked with logprobs=true: text and per-token log-probabilities."""
+    """A /chat/completions answer asked with logprobs=true: text and per-token log-probabilities.
+
+    When the tokens carry `top_logprobs` (asked with top_logprobs=n), `Response.top_logprobs` gets one
+    dict per generated token (token text -> log-probability); a server that ignored the request leaves it None.
+    """
     response = parse_chat(data)
     try:
         content = (data["choices"][0].get("logprobs") or {}).get("content")
         if content is not None:
             response.token_logprobs = [float(t["logprob"]) for t in content]
+            if content and any(t.get("top_logprobs") for t in content):
+                response.top_logprobs = [
+                    {str(a["token"]): float(a["logprob"]) for a in (t.get("top_logprobs") or [])} for t in content
+                ]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MalformedResponse(f"unreadable chat logprobs: {str(data)[:300]}") from exc
     return response
 
 
-def parse_completion(data: dict[str, Any]) -> Response:
-    """A /completions answer: the first choice's text, and token log-probabilities when present."""
+def parse_completion(data: dict[str, Any], top_logprobs: bool = False) -> Response:
+    """A /completions answer: the first choice's text, and token log-probabilities when present.
+
+    With `top_logprobs` (the request asked for them with logprobs=n), `logprobs.top_logprobs` (one dict
+    per generated token, token -> log-probability) goes to `Response.top_logprobs`.
+    """
     try:
         choice = data["choices"][0]
         response = Response(text=choice.get("text") or "", usage=usage_of(data))
         logprobs = choice.get("logprobs")
         if logprobs:
             response.token_logprobs = [float(x) for x in logprobs["token_logprobs"] if x is not None]
+            tops = logprobs.get("top_logprobs") if top_logprobs else None
+            if tops and any(tops):
+                response.top_logprobs = [{str(k): float(v) for k, v in (top or {}).items()} for top in tops]
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise MalformedResponse(f"an unreadable completion: {str(data)[:300]}") from exc
     return response
