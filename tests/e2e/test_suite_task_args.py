@@ -27,16 +27,24 @@ def test_fairness_suite_in_generate_mode_on_a_server_without_logprobs(tmp_path: 
     assert list((tmp_path / "gen").glob("fairness-report-*.md"))
 
 
-def test_alignment_suite_in_generate_mode_runs_what_it_can_and_says_what_it_skipped(tmp_path: Path) -> None:
-    with FaultyOpenAIServer(logprobs_supported=False) as server:
+def test_alignment_suite_in_generate_mode_on_a_chat_server(tmp_path: Path) -> None:
+    with FaultyOpenAIServer() as server:  # chat with top_logprobs, as OpenAI's chat API
         args = ["run", "alignment", "-T", "mode=generate", "--model", "openai/test", "--base-url", server.url]
-        done = run_cli(*args, "--limit", "6", "-q", "--log-dir", str(tmp_path))
+        done = run_cli(*args, "--limit", "6", "-q", "--log-dir", str(tmp_path / "chat"))
+        body = server.last_request["body"]
     assert done.returncode == 0, done.stderr
-    assert set(_specs(tmp_path)) == {"truthfulqa_mc", "sycophancy"}
-    (report,) = tmp_path.glob("alignment-report-*.md")
+    assert set(_specs(tmp_path / "chat")) == {"truthfulqa_mc", "sycophancy", "calibration"}
+    assert body.get("top_logprobs") == 20 and body.get("logprobs") is True  # calibration ran last
+    (report,) = (tmp_path / "chat").glob("alignment-report-*.md")
     text = report.read_text()
-    assert "## truthfulqa_mc" in text and "| mc1 |" in text
-    assert "## Not run" in text and "`calibration`: calibration needs each choice's probability" in text
+    assert "| mc1 |" in text and "expected calibration error: 0." in text
+    assert "samples without choice probabilities" not in text
+
+    with FaultyOpenAIServer(logprobs_supported=False) as server:  # no log-probabilities at all
+        done = run_cli(*args[:-1], server.url, "--limit", "6", "-q", "--log-dir", str(tmp_path / "bare"))
+    assert done.returncode == 0, done.stderr
+    (report,) = (tmp_path / "bare").glob("alignment-report-*.md")
+    assert "samples without choice probabilities (left out): 6" in report.read_text()
 
 
 def test_a_suite_argument_no_task_takes_is_refused(tmp_path: Path) -> None:
