@@ -69,6 +69,8 @@ def test_calibration_from_a_generated_letters_top_logprobs() -> None:
     assert ignored.value["confidence"] is None and "top_logprobs" in ignored.metadata["error"]
     prose = LetterProbabilityScorer().score(sample, Response(text="Sure", top_logprobs=[{"Sure": -0.1, "A": -3}]))
     assert prose.value["correct"] is None and prose.metadata["error"] == "no option letter was generated"
+    silent = LetterProbabilityScorer().score(sample, Response(text="", top_logprobs=[]))  # stopped at once
+    assert silent.metadata["error"] == "no option letter was generated"
     with pytest.raises(TaskError, match="mode=generate"):
         calibration(mode="verbal")
 

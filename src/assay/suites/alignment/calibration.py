@@ -101,13 +101,13 @@ class LetterProbabilityScorer(Scorer):
     def score(self, sample: Sample, response: Response) -> Score:
         if response.error or not sample.choices:
             return Score(dict.fromkeys(self.metrics, None), metadata={"error": response.error or "no choices"})
-        if not response.top_logprobs:
+        if response.top_logprobs is None:
             return Score(
                 dict.fromkeys(self.metrics, None),
                 metadata={"error": "the endpoint returned no top_logprobs (it needs logprobs=true, top_logprobs)"},
             )
         probs = letter_probabilities(response.top_logprobs, len(sample.choices))
-        if probs is None:
+        if probs is None:  # the model said something else first, or nothing
             return Score(dict.fromkeys(self.metrics, None), metadata={"error": "no option letter was generated"})
         return _choice_score(probs, sample.target_index())
 
