@@ -17,6 +17,9 @@ Message = dict[str, str]  # {"role": "user" | "system" | "assistant", "content":
 RequestKind = Literal["generate", "loglikelihood"]
 
 
+MAX_TOP_LOGPROBS = 20
+
+
 @dataclass(slots=True)
 class GenerateConfig:
     """Sampling settings for `generate` requests."""
@@ -28,6 +31,11 @@ class GenerateConfig:
     seed: int | None = None
     logprobs: bool = False
     top_logprobs: int | None = None  # also the most likely alternatives of each generated token (at most 20)
+
+    def top_logprobs_count(self) -> int:
+        """How many alternatives per generated token `top_logprobs` asks for: 0 (none) or 1..20, as the
+        OpenAI API bounds it (every provider reports at most that many)."""
+        return min(max(int(self.top_logprobs), 1), MAX_TOP_LOGPROBS) if self.top_logprobs else 0
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {

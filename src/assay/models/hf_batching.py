@@ -210,9 +210,6 @@ def loglikelihood_naive(model: Any, context: list[int], continuation: list[int],
     return total, bool((scored.argmax(-1) == target).all())
 
 
-MAX_TOP_LOGPROBS = 20  # as the OpenAI API: the most alternatives reported per generated token
-
-
 def generation_key(config: GenerateConfig) -> tuple[Any, ...]:
     """Requests batch together only when every sampling setting agrees."""
     return (
@@ -222,13 +219,8 @@ def generation_key(config: GenerateConfig) -> tuple[Any, ...]:
         tuple(config.stop or ()),
         config.seed,
         config.logprobs,
-        top_logprobs_k(config),
+        config.top_logprobs_count(),
     )
-
-
-def top_logprobs_k(config: GenerateConfig) -> int:
-    """How many alternatives per generated token `config.top_logprobs` asks for: 0 (none) or 1..20."""
-    return min(max(int(config.top_logprobs), 1), MAX_TOP_LOGPROBS) if config.top_logprobs else 0
 
 
 def generate_batch(
@@ -238,7 +230,7 @@ def generate_batch(
     from transformers import GenerationConfig
 
     ids, mask = _left_pad(prompts, tokenizer.pad_token_id, device)
-    top_k = top_logprobs_k(config)
+    top_k = config.top_logprobs_count()
     sample = config.temperature > 0
     base = model.generation_config
     eos = base.eos_token_id if base.eos_token_id is not None else tokenizer.eos_token_id

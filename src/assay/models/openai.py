@@ -40,7 +40,6 @@ from assay.models.retry import RetryPolicy
 
 # Statuses that mean this one request is bad (too long, filtered), not the whole setup.
 _PER_REQUEST_STATUSES = frozenset({400, 413, 422})
-_MAX_TOP_LOGPROBS = 20  # the most alternatives per token the OpenAI API accepts
 
 
 def _parse_completion_top(data: dict[str, Any]) -> Response:
@@ -275,8 +274,7 @@ class OpenAIModel:
             body["stop"] = config.stop
         if config.seed is not None:
             body["seed"] = config.seed
-        # OpenAI allows 0..20 alternatives; clamp into 1..20 (None or 0 asks for none)
-        top_n = min(max(int(config.top_logprobs), 1), _MAX_TOP_LOGPROBS) if config.top_logprobs else 0
+        top_n = config.top_logprobs_count()
         if self.api == "chat":
             body["messages"] = [{"role": "user", "content": req.input}] if isinstance(req.input, str) else req.input
             if config.logprobs or top_n:
