@@ -124,6 +124,18 @@ def task(fn: Any = None, /, *, name: str | None = None) -> Any:
     return decorate
 
 
+def generates(task_name: str, mode: str) -> bool:
+    """Whether a task's `mode` argument asks for generation ("generate") rather than log-likelihood
+    scoring ("loglikelihood", the default of every task that offers both); any other mode is a TaskError.
+
+    >>> generates("mmlu", "generate"), generates("mmlu", "loglikelihood")
+    (True, False)
+    """
+    if mode not in ("loglikelihood", "generate"):
+        raise TaskError(f"{task_name} mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    return mode == "generate"
+
+
 def unknown_task_error(name: str, known: Sequence[str], where: str | None = None) -> TaskError:
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"did you mean {', '.join(close)}? " if close else ""

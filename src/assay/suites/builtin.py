@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assay.core.task import Task, task
+from assay.core.task import Task, generates, task
 from assay.models.base import GenerateConfig
 
 
@@ -13,14 +13,11 @@ def mmlu(subjects: str | None = None, fewshot: int = 0, mode: str = "loglikeliho
     from assay.scorers import choice, letter_choice
     from assay.suites.mmlu import mmlu_samples
 
-    if mode not in ("loglikelihood", "generate"):
-        from assay.errors import TaskError
-
-        raise TaskError(f"mmlu mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    generate = generates("mmlu", mode)
     wanted = [s.strip() for s in subjects.split(",")] if subjects else None
     samples = mmlu_samples(wanted)
     template = multiple_choice_template(fewshot=int(fewshot), fewshot_samples=samples if int(fewshot) else None)
-    if mode == "generate":
+    if generate:
         return Task(
             dataset=samples,
             template=template,

@@ -18,7 +18,7 @@ import string
 from typing import Any
 
 from assay.core.sample import LETTERS, Sample
-from assay.core.task import Task, task
+from assay.core.task import Task, generates, task
 from assay.errors import TaskError
 from assay.models.base import GenerateConfig, Response
 from assay.scorers.base import Score, Scorer
@@ -174,10 +174,9 @@ def calibration(base: str = "mmlu", base_args: str | None = None, mode: str = "l
     from assay.core.template import multiple_choice_template
     from assay.suites.alignment.sycophancy import _parse_args
 
-    if mode not in ("loglikelihood", "generate"):
-        raise TaskError(f"calibration mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    generate = generates("calibration", mode)
     base_task = resolve_task(base, _parse_args(base_args))
-    if mode == "generate":
+    if generate:
         return Task(
             dataset=[s for s in base_task.samples() if s.choices],
             template=multiple_choice_template(),

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from assay.core.sample import LETTERS, Sample
-from assay.core.task import Task, task
-from assay.errors import ConfigError, TaskError
+from assay.core.task import Task, generates, task
+from assay.errors import ConfigError
 from assay.models.base import GenerateConfig, Response
 from assay.scorers.base import Score, Scorer
 from assay.scorers.extraction import LetterChoice
@@ -130,11 +130,7 @@ def truthfulqa_mc(mode: str = "loglikelihood") -> Task:
     """
     from assay.core.template import Template, multiple_choice_template
 
-    if mode not in ("loglikelihood", "generate"):
-        raise TaskError(
-            f"truthfulqa_mc mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate"
-        )
-    if mode == "generate":
+    if generates("truthfulqa_mc", mode):
         return Task(
             dataset=shuffled_letter_samples,
             template=multiple_choice_template(),

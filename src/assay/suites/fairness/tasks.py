@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assay.core.task import Task, task
+from assay.core.task import Task, generates, task
 from assay.errors import TaskError
 from assay.models.base import GenerateConfig
 
@@ -21,12 +21,11 @@ def bbq(categories: str | None = None, mode: str = "loglikelihood") -> Task:
     from assay.scorers import choice, letter_choice
     from assay.suites.fairness.bbq import bbq_analysis, bbq_samples
 
-    if mode not in ("loglikelihood", "generate"):
-        raise TaskError(f"bbq mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
+    generate = generates("bbq", mode)
     wanted = [c.strip() for c in categories.split(",")] if categories else None
     samples = bbq_samples(wanted)
     template = multiple_choice_template()
-    if mode == "generate":
+    if generate:
         return Task(
             dataset=samples,
             template=template,
@@ -53,14 +52,12 @@ def winobias(mode: str = "loglikelihood", continuations: str = "choices") -> Tas
     from assay.scorers import choice, letter_choice
     from assay.suites.fairness.winobias import winobias_analysis, winobias_samples
 
-    if mode not in ("loglikelihood", "generate"):
-        raise TaskError(f"winobias mode {mode!r} is not known", fix="use -T mode=loglikelihood or -T mode=generate")
     if continuations not in ("choices", "labels"):
         raise TaskError(
             f"winobias continuations {continuations!r} is not known",
             fix="use -T continuations=choices or -T continuations=labels",
         )
-    generate = mode == "generate"
+    generate = generates("winobias", mode)
     template = multiple_choice_template(
         continuations="choices" if continuations == "choices" and not generate else "labels"
     )
