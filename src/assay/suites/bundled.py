@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from assay.errors import DatasetError
 
-__all__ = ["bundled_rows", "selected_names"]
+__all__ = ["bundled_rows", "round_robin", "selected_names"]
+
+T = TypeVar("T")
 
 
 def bundled_rows(package: str, *parts: str) -> list[dict[str, Any]]:
@@ -46,3 +48,15 @@ def selected_names(
             fix=f"use one of: {', '.join(known)}{fix_note}",
         )
     return wanted
+
+
+def round_robin(groups: Iterable[Sequence[T]]) -> list[T]:
+    """The first item of every group, then every second item, and so on (groups run out in turn), so that
+    any prefix of a bundled dataset spans its groups.
+
+    >>> round_robin([[1, 2, 3], [4], [5, 6]])
+    [1, 4, 5, 2, 6, 3]
+    """
+    queues = list(groups)
+    longest = max((len(q) for q in queues), default=0)
+    return [q[i] for i in range(longest) for q in queues if i < len(q)]

