@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from assay.core.jinja import compile_jinja, render_jinja
 from assay.core.sample import Sample
 from assay.errors import ConfigError
 from assay.models.base import Message
@@ -36,9 +37,6 @@ __all__ = ["Template", "continuation_texts", "multiple_choice_template"]
 
 Continuations = Literal["labels", "choices"]
 
-_ENV = jinja2.Environment(
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False, trim_blocks=False
-)
 _PYTHON_STYLE = re.compile(r"(?<!\{)\{(input|choices|target|formatted_choices)\}(?!\})")
 
 
@@ -371,35 +369,6 @@ def multiple_choice_template(
         chat=chat,
         continuations=continuations,
     )
-
-
-def compile_jinja(source: str, what: str, where: str) -> jinja2.Template:
-    """Compile a strict Jinja2 template; a syntax error is a `ConfigError` that says what and where."""
-    try:
-        return _ENV.from_string(source)
-    except jinja2.TemplateSyntaxError as e:
-        raise ConfigError(
-            f"{what} is not valid Jinja2: {e.message} (line {e.lineno})",
-            where=where,
-            fix="check the {{ }} and {% %} pairs; write variables as {{ input }}",
-        ) from None
-
-
-def render_jinja(
-    template: jinja2.Template, variables: dict[str, Any], what: str, where: str, sample_id: str = ""
-) -> str:
-    """Render a strict template; an undefined variable is a `ConfigError` listing the variables available."""
-    try:
-        return template.render(variables)
-    except jinja2.UndefinedError as e:
-        match = re.search(r"'([^']+)' is undefined", str(e))
-        name = match.group(1) if match else str(e)
-        available = ", ".join(sorted(k for k in variables if k != "sample"))
-        raise ConfigError(
-            f"{what} uses the undefined variable {name!r}" + (f" (sample {sample_id})" if sample_id else ""),
-            where=where,
-            fix=f"use one of the variables available: {available}",
-        ) from None
 
 
 def _compile(source: str, part: str) -> jinja2.Template:

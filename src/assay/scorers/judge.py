@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from assay.core.jinja import compile_jinja, render_jinja
 from assay.core.sample import Sample
-from assay.core.template import compile_jinja, render_jinja
 from assay.errors import ConfigError
 from assay.models.base import GenerateConfig, Model, Request, Response
 from assay.scorers.base import Score, Scorer
