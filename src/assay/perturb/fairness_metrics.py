@@ -9,7 +9,8 @@
   difference (max - min) and ratio (min / max) come from `assay.stats.demographic_parity_difference` /
   `demographic_parity_ratio` applied to correctness. Those bootstrap each group independently, which is
   conservative here (every group is the same samples, rewritten); `paired_max_gap` adds the paired
-  bootstrap of the same gap, resampling samples once for all groups.
+  bootstrap of the same gap, resampling samples once for all groups. Gap intervals are simultaneous over
+  all pairs of groups (`assay.stats.gaps`).
 """
 
 from __future__ import annotations
@@ -113,9 +114,7 @@ def counterfactual_results(
 
 def _paired_gap(matrix: np.ndarray, n_resamples: int, seed: int, level: float) -> dict[str, Any]:
     """Max minus min group accuracy with a paired bootstrap (one resample of samples for every group)."""
-    from assay.perturb.metrics import _percentile, _resample_weights
+    from assay.perturb.metrics import _resample_weights, max_gap
 
     n = matrix.shape[1]
-    point = matrix.mean(axis=1)
-    boot = _resample_weights(n, n_resamples, seed) @ matrix.T / n
-    return _percentile(float(point.max() - point.min()), boot.max(axis=1) - boot.min(axis=1), n, level)
+    return max_gap(matrix.mean(axis=1), _resample_weights(n, n_resamples, seed) @ matrix.T / n, n, level)

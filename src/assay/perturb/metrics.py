@@ -11,7 +11,8 @@
   under every robustness perturbation (for graded scores: its minimum over them), with a CI;
 - overall consistency: share of samples whose score is the same in the clean run and under every perturbation;
 - format spread (FormatSpread, Sclar et al. 2024): max minus min accuracy over the prompt formats (the clean
-  run is the default format, plus every `format:*` variant), with a percentile bootstrap interval;
+  run is the default format, plus every `format:*` variant), with a simultaneous bootstrap interval
+  (`assay.stats.gaps`: a percentile interval of max - min would miss a spread of 0 in most runs);
 - counterfactual variants (`swap_gender`, `gender:*`, `names:*`, `race:*`) are left out of the worst case
   and reported by `assay.perturb.fairness_metrics.counterfactual_results` under "counterfactual".
 
@@ -31,6 +32,7 @@ import numpy as np
 from assay.core.results import usable_clusters
 from assay.perturb import perturbation_kind
 from assay.stats import Estimate, mcnemar, mean_estimate, paired_difference
+from assay.stats.gaps import max_gap_interval
 
 __all__ = ["VariantScores", "collect", "robustness_results"]
 
@@ -88,6 +90,13 @@ def _percentile(value: float, reps: np.ndarray, n: int, level: float) -> dict[st
     lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
     se = float(np.std(reps, ddof=1))
     return Estimate(value, se, float(lo), float(hi), n, method="bootstrap_percentile", level=level).to_dict()
+
+
+def max_gap(point: np.ndarray, boot: np.ndarray, n: int, level: float) -> dict[str, Any]:
+    """max - min of `point` (K,) with a simultaneous interval from the paired bootstrap `boot` (B, K)."""
+    low, high = max_gap_interval([(point, boot)], level)
+    se = float(np.std(np.ptp(boot, axis=1), ddof=1))
+    return Estimate(float(np.ptp(point)), se, low, high, n, method="bootstrap_max_t", level=level).to_dict()
 
 
 def _resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
@@ -168,9 +177,7 @@ def robustness_results(
         accs = np.vstack([x_clean] + [matrix[v] for v in formats])  # formats x samples
         point = accs.mean(axis=1)
         boot_accs = weights @ accs.T / len(ids)  # resamples x formats, one resample for all formats
-        spread = _percentile(
-            float(point.max() - point.min()), boot_accs.max(axis=1) - boot_accs.min(axis=1), len(ids), level
-        )
+        spread = max_gap(point, boot_accs, len(ids), level)
         out["format_spread"] = {
             "spread": spread,
             "formats": {n or "default": float(a) for n, a in zip(names, point, strict=True)},

@@ -22,8 +22,9 @@ class Estimate:
     """A point estimate with its standard error and confidence interval.
 
     `method` names how the interval was made (``t``, ``clt``, ``wilson``, ``clopper_pearson``, ``jeffreys``,
-    ``clustered_t``, ``clustered_clt``, ``clustered_wilson``, ``bootstrap_percentile``, ``bootstrap_bca``; a
-    ``_nocorr`` suffix marks a clustered SE without the CR1 factor). `df` is the degrees of freedom of a t
+    ``clustered_t``, ``clustered_clt``, ``clustered_wilson``, ``bootstrap_percentile``, ``bootstrap_bca``,
+    ``bootstrap_max_t`` (gaps, see `assay.stats.gaps`); a ``_nocorr`` suffix marks a clustered SE without
+    the CR1 factor). `df` is the degrees of freedom of a t
     interval (and of the clustered Wilson's cluster count), else None.
     """
 

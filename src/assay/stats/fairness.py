@@ -4,19 +4,21 @@ Rates per group: selection rate P(pred=1 | g), true positive rate P(pred=1 | lab
 rate P(pred=1 | label=0, g). The bootstrap resamples within each group (and, for TPR/FPR, within each label
 inside the group), so every replicate keeps every group and every rate stays defined; a resampled rate is
 then exactly Binomial(size, observed rate) / size, which the code draws directly (vectorised, exact).
+
+The differences (max - min across groups) take their intervals from `assay.stats.gaps.max_gap_interval`
+(simultaneous studentised intervals for every pair of groups), not from percentiles of the resampled
+max - min, whose interval misses parity (a difference of 0) in most runs where the groups are equal. The
+ratio (min / max) is the same interval on log rates; `se` is the bootstrap standard deviation of the metric.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from assay.stats._validate import FloatArray, as_clusters, as_scores, check_level, is_binary
 from assay.stats.estimate import Estimate
-
-Metric = Callable[[dict[str, FloatArray]], FloatArray]
+from assay.stats.gaps import max_gap_interval
 
 
 def _rates(
@@ -53,33 +55,45 @@ def _rates(
 def _estimate(
     counts: dict[str, tuple[FloatArray, FloatArray]],
     n: int,
-    metric: Metric,
     n_resamples: int,
     seed: int,
     level: float,
+    *,
+    ratio: bool = False,
 ) -> Estimate:
+    """The largest max - min gap over the rate kinds in `counts` (or, with `ratio`, min / max of the one kind)."""
     level = check_level(level)
     if not isinstance(n_resamples, int) or n_resamples < 2:
         raise ValueError(f"n_resamples must be an integer >= 2, got {n_resamples!r}")
     rng = np.random.default_rng(seed)
-    observed = {k: (hits / size)[None, :] for k, (hits, size) in counts.items()}
+    observed = {k: hits / size for k, (hits, size) in counts.items()}
     resampled = {
         k: rng.binomial(size.astype(np.int64), hits / size, size=(n_resamples, size.size)) / size
         for k, (hits, size) in counts.items()
     }
-    value = float(metric(observed)[0])
-    reps = metric(resampled)
-    reps = reps[np.isfinite(reps)]
-    if reps.size < n_resamples // 2:
-        raise ValueError("the metric is undefined in most bootstrap replicates (a rate of 0 in a ratio?)")
-    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(
-        value, float(np.std(reps, ddof=1)), float(lo), float(hi), n, method="bootstrap_percentile", level=level
-    )
-
-
-def _spread(r: FloatArray) -> FloatArray:
-    return np.asarray(r.max(axis=1) - r.min(axis=1), dtype=float)
+    if ratio:
+        (rates,), (reps,) = observed.values(), resampled.values()
+        value = float(rates.min() / rates.max())
+        if value == 0:  # a group never selected: every resampled ratio is 0 too, so no interval can be made
+            nan = float("nan")
+            return Estimate(0.0, nan, nan, nan, n, method="none (a group's rate is 0)", level=level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = reps.min(axis=1) / reps.max(axis=1)
+            # min / max = exp(-(max - min) of the log rates): the gap interval on the log scale, mapped back.
+            log_low, log_high = max_gap_interval([(np.log(rates), np.log(reps))], level)
+        low, high = np.exp(-log_high), np.exp(-log_low)
+    else:
+        value = max(float(np.ptp(r)) for r in observed.values())
+        stat = np.max([np.ptp(r, axis=1) for r in resampled.values()], axis=0)
+        low, high = max_gap_interval([(observed[k], resampled[k]) for k in counts], level)
+    stat = stat[np.isfinite(stat)]
+    if stat.size < n_resamples // 2 or not np.isfinite(low):
+        raise ValueError(
+            "the metric is undefined in most bootstrap replicates (a group with a rate of 0 in a ratio?); "
+            "report the difference instead"
+        )
+    se = float(np.std(stat, ddof=1))
+    return Estimate(value, se, float(low), float(high), n, method="bootstrap_max_t", level=level)
 
 
 def demographic_parity_difference(
@@ -98,13 +112,7 @@ def demographic_parity_difference(
     0.3333
     """
     counts, n = _rates(predictions, labels, groups, ("selection",))
-    return _estimate(counts, n, lambda r: _spread(r["selection"]), n_resamples, seed, level)
-
-
-def _ratio(r: FloatArray) -> FloatArray:
-    top = r.max(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.where(top > 0, r.min(axis=1) / top, np.nan), dtype=float)
+    return _estimate(counts, n, n_resamples, seed, level)
 
 
 def demographic_parity_ratio(
@@ -125,7 +133,7 @@ def demographic_parity_ratio(
     counts, n = _rates(predictions, labels, groups, ("selection",))
     if counts["selection"][0].sum() == 0:
         raise ValueError("demographic_parity_ratio is undefined when no group has any positive prediction")
-    return _estimate(counts, n, lambda r: _ratio(r["selection"]), n_resamples, seed, level)
+    return _estimate(counts, n, n_resamples, seed, level, ratio=True)
 
 
 def equal_opportunity_difference(
@@ -144,7 +152,7 @@ def equal_opportunity_difference(
     0.5
     """
     counts, n = _rates(predictions, labels, groups, ("tpr",))
-    return _estimate(counts, n, lambda r: _spread(r["tpr"]), n_resamples, seed, level)
+    return _estimate(counts, n, n_resamples, seed, level)
 
 
 def equalized_odds_difference(
@@ -163,4 +171,4 @@ def equalized_odds_difference(
     1.0
     """
     counts, n = _rates(predictions, labels, groups, ("tpr", "fpr"))
-    return _estimate(counts, n, lambda r: np.maximum(_spread(r["tpr"]), _spread(r["fpr"])), n_resamples, seed, level)
+    return _estimate(counts, n, n_resamples, seed, level)

@@ -23,8 +23,9 @@ VALIDATION: dict[str, str] = {
     "worst_case": "HELM worst case (correct under the clean prompt and every perturbation); checked on "
     "hand-counted records",
     "pdr": "PDR = 1 - perturbed/clean (PromptBench); paired percentile bootstrap over samples, seeded",
-    "format_spread": "max - min accuracy over prompt formats (FormatSpread); one paired bootstrap resample "
-    "for all formats, seeded",
+    "format_spread": "max - min accuracy over prompt formats (FormatSpread); simultaneous max-t intervals for "
+    "every pair of formats from one paired bootstrap, seeded (assay.stats.gaps; covers a spread of 0 at the "
+    "nominal rate in simulation)",
     "bias_score": "BBQ bias scores exactly as defined by Parrish et al. (2022) §4; checked on hand-counted "
     "outputs; cluster bootstrap over BBQ example sets",
     "bbq_accuracy": "accuracy clustered by BBQ example set (assay.stats.mean_estimate)",
@@ -36,8 +37,9 @@ VALIDATION: dict[str, str] = {
     "several epochs); all items together clustered by sentence (assay.stats.mean_estimate)",
     "flip_rate": "share of samples whose answer changes under the swap, Wilson interval; McNemar exact test "
     "(assay.stats.mcnemar, tested against statsmodels)",
-    "parity": "accuracy parity difference/ratio across substituted groups (assay.stats fairness metrics, "
-    "stratified bootstrap), plus a paired bootstrap of the max gap",
+    "parity": "accuracy parity difference/ratio across substituted groups (assay.stats fairness metrics: "
+    "stratified bootstrap, simultaneous max-t intervals for every pair of groups, checked by simulation "
+    "coverage and against statsmodels' Wald interval for two groups), plus a paired bootstrap of the max gap",
 }
 
 

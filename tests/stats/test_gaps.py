@@ -1,0 +1,89 @@
+"""Gap (max - min) intervals: a two-group oracle, coverage by simulation, and the paired format spread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from assay.perturb.metrics import _resample_weights, max_gap
+from assay.stats import demographic_parity_difference, demographic_parity_ratio, equalized_odds_difference
+from assay.stats.gaps import max_gap_interval
+
+
+def _groups(rates: list[float], n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    groups = np.repeat(np.arange(len(rates)), n)
+    return (rng.random(groups.size) < np.repeat(rates, n)).astype(float), groups
+
+
+def test_two_groups_match_the_wald_interval_for_a_difference_of_proportions() -> None:
+    # With K=2 the gap is |p1 - p2| and the max-t interval is |d| +- z se: statsmodels' Wald interval.
+    pred, groups = _groups([0.3, 0.6], 2000, np.random.default_rng(4))
+    e = demographic_parity_difference(pred, None, groups, n_resamples=20000, seed=1)
+    a, b = pred[groups == 0], pred[groups == 1]
+    low, high = confint_proportions_2indep(b.sum(), b.size, a.sum(), a.size, method="wald")
+    assert e.value == pytest.approx(b.mean() - a.mean())
+    assert e.ci_low == pytest.approx(low, abs=0.002) and e.ci_high == pytest.approx(high, abs=0.002)
+
+
+@pytest.mark.parametrize(("gap", "k"), [(0.0, 2), (0.0, 4), (0.1, 4)])
+def test_parity_difference_covers_the_truth(gap: float, k: int) -> None:
+    # A percentile interval of max - min covered a gap of 0 in 0% of these runs for 4 equal groups.
+    rng = np.random.default_rng(k)
+    rates = [0.5 + gap] + [0.5] * (k - 1)
+    runs = 300
+    hits = 0
+    for run in range(runs):
+        pred, groups = _groups(rates, 200, rng)
+        e = demographic_parity_difference(pred, None, groups, n_resamples=1000, seed=run)
+        hits += e.ci_low <= gap <= e.ci_high
+    assert hits / runs >= 0.92  # nominal 0.95; 0.92 is 2.4 simulation SEs below
+
+
+def test_parity_ratio_covers_parity() -> None:
+    rng = np.random.default_rng(9)
+    runs = 300
+    hits = 0
+    for run in range(runs):
+        pred, groups = _groups([0.4, 0.4, 0.4], 200, rng)
+        e = demographic_parity_ratio(pred, None, groups, n_resamples=1000, seed=run)
+        assert 0 < e.ci_low <= e.value <= e.ci_high <= 1
+        hits += e.ci_high >= 1.0
+    assert hits / runs >= 0.92
+
+
+def test_ratio_with_a_group_never_selected_has_no_interval() -> None:
+    e = demographic_parity_ratio([1, 1, 0, 0, 0, 0], None, ["a", "a", "a", "b", "b", "b"])
+    assert e.value == 0 and np.isnan(e.ci_low) and e.method.startswith("none")
+
+
+def test_equalized_odds_bounds_both_families_together() -> None:
+    rng = np.random.default_rng(2)
+    groups = np.repeat([0, 1, 2], 1000)
+    labels = (rng.random(groups.size) < 0.5).astype(float)
+    # TPRs equal across groups; FPRs 0.1, 0.1, 0.3: the odds gap is the FPR gap, 0.2.
+    fpr = np.where(groups == 2, 0.3, 0.1)
+    pred = np.where(labels == 1, rng.random(groups.size) < 0.8, rng.random(groups.size) < fpr).astype(float)
+    e = equalized_odds_difference(pred, labels, groups, n_resamples=4000)
+    assert e.ci_low < 0.2 < e.ci_high and e.ci_low > 0.1 and e.method == "bootstrap_max_t"
+
+
+def test_paired_format_spread_covers_zero_when_formats_are_equal() -> None:
+    # Four prompt formats of the same items, each item right under a format with its own probability
+    # (strongly correlated across formats), the formats equally good: the spread is 0.
+    rng = np.random.default_rng(5)
+    runs, n = 200, 300
+    hits = 0
+    for run in range(runs):
+        ability = rng.beta(2, 2, size=n)
+        matrix = (rng.random((4, n)) < ability).astype(float)
+        e = max_gap(matrix.mean(axis=1), _resample_weights(n, 1000, run) @ matrix.T / n, n, 0.95)
+        hits += e["ci_low"] <= 0.0
+    assert hits / runs >= 0.92
+
+
+def test_degenerate_inputs() -> None:
+    assert max_gap_interval([([0.5], np.full((10, 1), 0.5))]) == (0.0, 0.0)  # one quantity: no gap
+    low, high = max_gap_interval([([1.0, 1.0], np.ones((50, 2)))])  # two rates of 1, never varying
+    assert (low, high) == (0.0, 0.0)
+    assert np.isnan(max_gap_interval([([0.2, 0.4], np.full((1, 2), 0.3))])[0])  # one replicate
