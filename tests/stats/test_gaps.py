@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from assay.perturb.metrics import _resample_weights, max_gap
-from assay.stats import demographic_parity_difference, demographic_parity_ratio, equalized_odds_difference
-from assay.stats.gaps import max_gap_interval
+from assay.stats import (
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equalized_odds_difference,
+    mean_estimate,
+)
+from assay.stats.gaps import max_gap_interval, max_interval, paired_extreme
 
 
 def _groups(rates: list[float], n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -77,8 +81,8 @@ def test_paired_format_spread_covers_zero_when_formats_are_equal() -> None:
     for run in range(runs):
         ability = rng.beta(2, 2, size=n)
         matrix = (rng.random((4, n)) < ability).astype(float)
-        e = max_gap(matrix.mean(axis=1), _resample_weights(n, 1000, run) @ matrix.T / n, n, 0.95)
-        hits += e["ci_low"] <= 0.0
+        e = paired_extreme(matrix, "gap", n_resamples=1000, seed=run)
+        hits += e.ci_low <= 0.0
     assert hits / runs >= 0.92
 
 
@@ -87,3 +91,29 @@ def test_degenerate_inputs() -> None:
     low, high = max_gap_interval([([1.0, 1.0], np.ones((50, 2)))])  # two rates of 1, never varying
     assert (low, high) == (0.0, 0.0)
     assert np.isnan(max_gap_interval([([0.2, 0.4], np.full((1, 2), 0.3))])[0])  # one replicate
+
+
+def test_worst_of_several_rates_covers_the_truth_despite_the_pick() -> None:
+    # Sixteen attack templates on the same 150 prompts, all with success rate 0.3: the worst template's own
+    # Wilson interval misses 0.3 often (it was picked for being high); the simultaneous one does not.
+    rng = np.random.default_rng(8)
+    runs, n = 200, 150
+    simultaneous = picked = 0
+    for run in range(runs):
+        vulnerability = rng.beta(30, 70, size=n)  # prompts differ a little; templates correlate through them
+        matrix = (rng.random((16, n)) < vulnerability).astype(float)
+        e = paired_extreme(matrix, "max", n_resamples=1000, seed=run)
+        simultaneous += e.ci_low <= 0.3 <= e.ci_high
+        own = mean_estimate(matrix[matrix.mean(axis=1).argmax()])
+        picked += own.ci_low <= 0.3 <= own.ci_high
+    assert simultaneous / runs >= 0.92
+    assert picked / runs < 0.8  # what the old report gave: the pick's own interval
+
+
+def test_max_interval_limits_and_errors() -> None:
+    low, high = max_interval([0.5, 0.5], np.full((10, 2), 0.5))
+    assert (low, high) == (0.5, 0.5)
+    with pytest.raises(ValueError, match="'gap' or 'max'"):
+        paired_extreme([[1, 0], [0, 1]], "min")
+    with pytest.raises(ValueError, match="K conditions x n"):
+        paired_extreme([1, 0, 1])

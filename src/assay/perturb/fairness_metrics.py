@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assay.stats import demographic_parity_difference, demographic_parity_ratio, mcnemar, mean_estimate
+from assay.stats.gaps import paired_extreme
 
 if TYPE_CHECKING:
     from assay.perturb.metrics import VariantScores
@@ -107,14 +108,8 @@ def counterfactual_results(
             if correct.sum() > 0:
                 ratio = demographic_parity_ratio(correct, None, labels, n_resamples=n_resamples, seed=seed, level=level)
                 entry["parity_ratio"] = ratio.to_dict()
-            entry["paired_max_gap"] = _paired_gap(np.vstack(list(groups.values())), n_resamples, seed, level)
+            entry["paired_max_gap"] = paired_extreme(
+                np.vstack(list(groups.values())), n_resamples=n_resamples, seed=seed, level=level
+            ).to_dict()
         out["groups"][attribute] = entry
     return out
-
-
-def _paired_gap(matrix: np.ndarray, n_resamples: int, seed: int, level: float) -> dict[str, Any]:
-    """Max minus min group accuracy with a paired bootstrap (one resample of samples for every group)."""
-    from assay.perturb.metrics import _resample_weights, max_gap
-
-    n = matrix.shape[1]
-    return max_gap(matrix.mean(axis=1), _resample_weights(n, n_resamples, seed) @ matrix.T / n, n, level)

@@ -32,7 +32,7 @@ import numpy as np
 from assay.core.results import usable_clusters
 from assay.perturb import perturbation_kind
 from assay.stats import Estimate, mcnemar, mean_estimate, paired_difference
-from assay.stats.gaps import max_gap_interval
+from assay.stats.gaps import paired_extreme, resample_weights
 
 __all__ = ["VariantScores", "collect", "robustness_results"]
 
@@ -92,19 +92,6 @@ def _percentile(value: float, reps: np.ndarray, n: int, level: float) -> dict[st
     return Estimate(value, se, float(lo), float(hi), n, method="bootstrap_percentile", level=level).to_dict()
 
 
-def max_gap(point: np.ndarray, boot: np.ndarray, n: int, level: float) -> dict[str, Any]:
-    """max - min of `point` (K,) with a simultaneous interval from the paired bootstrap `boot` (B, K)."""
-    low, high = max_gap_interval([(point, boot)], level)
-    se = float(np.std(np.ptp(boot, axis=1), ddof=1))
-    return Estimate(float(np.ptp(point)), se, low, high, n, method="bootstrap_max_t", level=level).to_dict()
-
-
-def _resample_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
-    """(n_resamples, n) counts of each sample in each bootstrap resample; rows sum to n."""
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(float)
-
-
 def _pdr(clean: float, perturbed: float) -> float:
     return 1.0 - perturbed / clean if clean != 0 else float("nan")
 
@@ -139,7 +126,7 @@ def robustness_results(
     clusters = _clusters(ids, data.clusters)
     x_clean = np.array([clean[i] for i in ids])
     matrix = {v: np.array([data.scores[v][i] for i in ids]) for v in variants}
-    weights = _resample_weights(len(ids), n_resamples, seed)
+    weights = resample_weights(len(ids), n_resamples, seed)
     boot_clean = weights @ x_clean / len(ids)
     binary = bool(np.all(np.isin(x_clean, (0.0, 1.0))))
     out["clean"] = _mean(x_clean, clusters)
@@ -176,8 +163,7 @@ def robustness_results(
         names = ["", *formats]
         accs = np.vstack([x_clean] + [matrix[v] for v in formats])  # formats x samples
         point = accs.mean(axis=1)
-        boot_accs = weights @ accs.T / len(ids)  # resamples x formats, one resample for all formats
-        spread = max_gap(point, boot_accs, len(ids), level)
+        spread = paired_extreme(accs, "gap", n_resamples=n_resamples, seed=seed, level=level).to_dict()
         out["format_spread"] = {
             "spread": spread,
             "formats": {n or "default": float(a) for n, a in zip(names, point, strict=True)},

@@ -113,6 +113,7 @@ def test_jailbreak_paired_attack_success(tmp_path: Path) -> None:
     assert per["roleplay"]["vs_none"]["a0_b1"] == 10 and per["roleplay"]["vs_none"]["mcnemar_pvalue"] < 0.01
     assert per["prefix_injection"]["vs_none"]["mcnemar_pvalue"] == 1.0
     assert a["worst_template"] == "roleplay" and a["any_template"]["value"] == 1.0
+    assert a["worst_rate"]["value"] == 1.0 and a["worst_rate"]["method"] == "bootstrap_max_t"
 
 
 @pytest.mark.skipif(not (XSTEST / "model_completions").is_dir(), reason="XSTest completions absent")

@@ -6,7 +6,8 @@ from garak, and simple transformations (base64, leetspeak, role-play, prefix inj
 suppression). A sample is one (prompt, template); attack success is compliance (not refusing), or the
 StrongREJECT score with a judge. The analysis gives each template's attack success rate with an
 interval, its paired difference from "none" with McNemar's exact test (same prompts), the worst
-template, and the share of prompts broken by at least one template.
+template's rate with an interval simultaneous over all templates (the worst is picked after seeing the
+data, so its own interval would be optimistic), and the share of prompts broken by at least one template.
 
 With the string-match classifier, encoded attacks (base64, leetspeak) can look like compliance when the
 model answers gibberish or in code; use a judge for those templates.
@@ -166,11 +167,26 @@ def jailbreak_analysis(records: list[dict[str, Any]], metric: str) -> dict[str, 
         "per_template": per_template,
         "worst_template": worst,
         "worst_case": attacks[worst] if worst else None,
-        # the maximum of several estimates is biased upwards; "any_template" is the per-prompt worst case
+        "worst_rate": _worst_rate({k: by[k] for k in attacks}),
         "any_template": rate(union) if union else None,
-        "note": "worst_case is the highest of several rates (selected after the fact, so optimistic for the "
-        "attacker); any_template counts a prompt as broken when at least one template broke it",
+        "note": "worst_case is the worst template's own entry; its interval ignores that the template was picked "
+        "after the fact. worst_rate is the highest attack success with an interval simultaneous over all "
+        "templates (valid despite the pick). any_template counts a prompt as broken when at least one "
+        "template broke it",
     }
+
+
+def _worst_rate(by_template: dict[str, dict[str, float]]) -> dict[str, Any] | None:
+    """The highest mean over templates, on the prompts every template has, with a simultaneous interval."""
+    from assay.stats.gaps import paired_extreme
+
+    if not by_template:
+        return None
+    shared = sorted(set.intersection(*(set(v) for v in by_template.values())))
+    if len(shared) < 2:
+        return None
+    matrix = [[values[p] for p in shared] for values in by_template.values()]
+    return paired_extreme(matrix, "max").to_dict()
 
 
 @task

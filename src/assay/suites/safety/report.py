@@ -124,8 +124,9 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
             )
         out += [
             "",
-            f"- worst template: {a.get('worst_template')} "
-            f"({_fmt((a.get('worst_case') or {}).get('attack_success'))}; selected after the fact)",
+            f"- worst template: {a.get('worst_template')}: {_fmt(a.get('worst_rate'))} (interval simultaneous "
+            f"over the templates, as the worst is picked after the fact; its own interval "
+            f"{_fmt((a.get('worst_case') or {}).get('attack_success'))} is optimistic)",
             f"- broken by at least one template: {_fmt(a.get('any_template'))}",
         ]
     elif task == "sycophancy":
