@@ -117,3 +117,18 @@ def test_max_interval_limits_and_errors() -> None:
         paired_extreme([[1, 0], [0, 1]], "min")
     with pytest.raises(ValueError, match="K conditions x n"):
         paired_extreme([1, 0, 1])
+
+
+def test_zero_one_scores_that_never_vary_keep_an_interval() -> None:
+    # 30 prompts all broken by each of 3 templates: the bootstrap never varies, the floor (Agresti-Coull)
+    # and the Sidak critical value still give an interval about as wide as one Wilson interval.
+    worst = paired_extreme(np.ones((3, 30)), "max")
+    assert worst.value == 1.0 and 0.85 < worst.ci_low < 0.95 and worst.ci_high == 1.0
+    # three formats that always agree: a spread of 0, but not known to be exactly 0
+    row = (np.random.default_rng(0).random(30) < 0.5).astype(float)
+    same = paired_extreme(np.vstack([row, row, row]), "gap")
+    assert same.value == 0.0 and same.ci_low == 0.0 and 0.03 < same.ci_high < 0.15
+    parity = demographic_parity_difference([1] * 40, None, [0] * 20 + [1] * 20)
+    assert parity.value == 0.0 and parity.ci_low == 0.0 and 0.05 < parity.ci_high < 0.25
+    ratio = demographic_parity_ratio([1] * 40, None, [0] * 20 + [1] * 20)
+    assert ratio.value == 1.0 and 0.75 < ratio.ci_low < 0.95 and ratio.ci_high == 1.0

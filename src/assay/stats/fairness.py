@@ -9,6 +9,7 @@ The differences (max - min across groups) take their intervals from `assay.stats
 (simultaneous studentised intervals for every pair of groups), not from percentiles of the resampled
 max - min, whose interval misses parity (a difference of 0) in most runs where the groups are equal. The
 ratio (min / max) is the same interval on log rates; `se` is the bootstrap standard deviation of the metric.
+Standard errors are floored at the Agresti-Coull ones, so groups whose rates are all 0 or 1 keep an interval.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from numpy.typing import ArrayLike
 
 from assay.stats._validate import FloatArray, as_clusters, as_scores, check_level, is_binary
 from assay.stats.estimate import Estimate
-from assay.stats.gaps import max_gap_interval
+from assay.stats.gaps import max_gap_interval, rate_se_floor
 
 
 def _rates(
@@ -77,15 +78,22 @@ def _estimate(
         if value == 0:  # a group never selected: every resampled ratio is 0 too, so no interval can be made
             nan = float("nan")
             return Estimate(0.0, nan, nan, nan, n, method="none (a group's rate is 0)", level=level)
+        hits, size = next(iter(counts.values()))
+        smoothed = (hits + 2) / (size + 4)  # Agresti-Coull; the delta method takes the floor to the log scale
+        log_floor = np.sqrt((1 - smoothed) / (smoothed * (size + 4)))
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = reps.min(axis=1) / reps.max(axis=1)
             # min / max = exp(-(max - min) of the log rates): the gap interval on the log scale, mapped back.
-            log_low, log_high = max_gap_interval([(np.log(rates), np.log(reps))], level)
+            log_low, log_high = max_gap_interval(
+                [(np.log(rates), np.log(reps))], level, [_independent_pairs(log_floor)]
+            )
         low, high = np.exp(-log_high), np.exp(-log_low)
     else:
         value = max(float(np.ptp(r)) for r in observed.values())
         stat = np.max([np.ptp(r, axis=1) for r in resampled.values()], axis=0)
-        low, high = max_gap_interval([(observed[k], resampled[k]) for k in counts], level)
+        floors = [_independent_pairs(rate_se_floor(hits, size)) for hits, size in counts.values()]
+        low, high = max_gap_interval([(observed[k], resampled[k]) for k in counts], level, floors)
+        high = min(high, 1.0)
     stat = stat[np.isfinite(stat)]
     if stat.size < n_resamples // 2 or not np.isfinite(low):
         raise ValueError(
@@ -94,6 +102,12 @@ def _estimate(
         )
     se = float(np.std(stat, ddof=1))
     return Estimate(value, se, float(low), float(high), n, method="bootstrap_max_t", level=level)
+
+
+def _independent_pairs(se: FloatArray) -> FloatArray:
+    """Standard errors of the differences of independent groups' estimates, pairs j < k in triu order."""
+    j, k = np.triu_indices(se.size, 1)
+    return np.asarray(np.sqrt(se[j] ** 2 + se[k] ** 2), dtype=float)
 
 
 def demographic_parity_difference(

@@ -20,32 +20,72 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from assay.stats._dist import norm_ppf
 from assay.stats._validate import check_level
 from assay.stats.estimate import Estimate
 
-__all__ = ["max_gap_interval", "max_interval", "paired_extreme", "resample_weights"]
+__all__ = [
+    "max_gap_interval",
+    "max_interval",
+    "paired_difference_se_floor",
+    "paired_extreme",
+    "rate_se_floor",
+    "resample_weights",
+]
 
 
-def _half_widths(point: np.ndarray, reps: np.ndarray, level: float) -> np.ndarray | None:
-    """c * se_k for simultaneous intervals point_k +- c se_k (studentised max over k), or None if too few replicates."""
+def _half_widths(
+    point: np.ndarray, reps: np.ndarray, level: float, floor: np.ndarray | None = None
+) -> np.ndarray | None:
+    """c * se_k for simultaneous intervals point_k +- c se_k (studentised max over k), or None if too few replicates.
+
+    `floor` bounds each se from below: for 0/1 data a bootstrap of a rate of 0 or 1 (or of two formats that
+    always agree) never varies, and an interval of width 0 from 30 samples would claim too much. c is at
+    least the one-quantity normal quantile, and the Sidak one when no replicate varies at all.
+    """
     reps = reps[np.all(np.isfinite(reps), axis=1)]
     if reps.shape[0] < 2 or not np.all(np.isfinite(point)):
         return None
     se = reps.std(axis=0, ddof=1)
-    live = se > 0  # a quantity that never varies (e.g. a rate of 1 resampled) is known exactly
-    c = 0.0
-    if live.any():
-        c = float(np.quantile(np.max(np.abs(reps[:, live] - point[live]) / se[live], axis=1), level))
-    return np.asarray(c * se, dtype=float)
+    if floor is not None:
+        se = np.maximum(se, floor)
+    live = se > 0  # a quantity that never varies and has no floor is known exactly
+    if not live.any():
+        return np.zeros(se.shape)
+    t = np.max(np.abs(reps[:, live] - point[live]) / se[live], axis=1)
+    sidak = float(norm_ppf(1 - (1 - level ** (1 / int(live.sum()))) / 2))
+    c = float(np.quantile(t, level)) if np.any(t > 0) else sidak
+    return np.asarray(max(c, float(norm_ppf((1 + level) / 2))) * se, dtype=float)
 
 
-def max_gap_interval(families: Sequence[tuple[ArrayLike, ArrayLike]], level: float = 0.95) -> tuple[float, float]:
+def rate_se_floor(hits: ArrayLike, size: ArrayLike) -> np.ndarray:
+    """Agresti-Coull standard errors of rates hits/size (never 0, so a rate of 0 or 1 keeps an interval)."""
+    n = np.asarray(size, dtype=float) + 4.0
+    p = (np.asarray(hits, dtype=float) + 2.0) / n
+    return np.asarray(np.sqrt(p * (1 - p) / n), dtype=float)
+
+
+def paired_difference_se_floor(matrix: np.ndarray) -> np.ndarray:
+    """Bonett-Price standard errors of the paired differences of 0/1 rows j < k (pairs in np.triu_indices order)."""
+    j, k = np.triu_indices(matrix.shape[0], 1)
+    n = matrix.shape[1]
+    p10 = ((matrix[j] * (1 - matrix[k])).sum(axis=1) + 0.5) / (n + 2)
+    p01 = (((1 - matrix[j]) * matrix[k]).sum(axis=1) + 0.5) / (n + 2)
+    return np.asarray(np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2)), dtype=float)
+
+
+def max_gap_interval(
+    families: Sequence[tuple[ArrayLike, ArrayLike]],
+    level: float = 0.95,
+    pair_floors: Sequence[ArrayLike] | None = None,
+) -> tuple[float, float]:
     """(low, high) for the largest max - min gap over `families`, each (point (K,), replicates (B, K)).
 
     Each family is a set of quantities whose spread counts (e.g. the TPRs of the groups, and the FPRs as a
     second family for the equalised-odds difference); the replicates of all families come from the same
     bootstrap draws, so their correlation is kept. Replicates with a non-finite value are dropped; with
-    fewer than 2 left, both limits are nan.
+    fewer than 2 left, both limits are nan. `pair_floors` (one array per family, its pairs j < k in
+    np.triu_indices order) bound the standard errors of the differences from below.
 
     >>> rng = np.random.default_rng(0)
     >>> reps = rng.normal([0.5, 0.5, 0.8], 0.02, size=(4000, 3))
@@ -63,15 +103,20 @@ def max_gap_interval(families: Sequence[tuple[ArrayLike, ArrayLike]], level: flo
     d = np.concatenate(diffs)
     if d.size == 0:
         return 0.0, 0.0
+    floor = None if pair_floors is None else np.concatenate([np.asarray(f, dtype=float) for f in pair_floors])
     with np.errstate(invalid="ignore"):
-        half = _half_widths(d, np.concatenate(reps, axis=1), level)
+        half = _half_widths(d, np.concatenate(reps, axis=1), level, floor)
     if half is None:
         return float("nan"), float("nan")
     return max(0.0, float(np.max(np.abs(d) - half))), float(np.max(np.abs(d) + half))
 
 
-def max_interval(point: ArrayLike, replicates: ArrayLike, level: float = 0.95) -> tuple[float, float]:
+def max_interval(
+    point: ArrayLike, replicates: ArrayLike, level: float = 0.95, floor: ArrayLike | None = None
+) -> tuple[float, float]:
     """(low, high) for the largest of K quantities, given their point values (K,) and joint replicates (B, K).
+
+    `floor` (K,) bounds the quantities' standard errors from below.
 
     >>> rng = np.random.default_rng(0)
     >>> low, high = max_interval([0.2, 0.5, 0.45], rng.normal([0.2, 0.5, 0.45], 0.02, size=(4000, 3)))
@@ -79,7 +124,8 @@ def max_interval(point: ArrayLike, replicates: ArrayLike, level: float = 0.95) -
     True
     """
     p = np.asarray(point, dtype=float)
-    half = _half_widths(p, np.asarray(replicates, dtype=float).reshape(-1, p.size), level)
+    reps = np.asarray(replicates, dtype=float).reshape(-1, p.size)
+    half = _half_widths(p, reps, level, None if floor is None else np.asarray(floor, dtype=float))
     if half is None:
         return float("nan"), float("nan")
     return float(np.max(p - half)), float(np.max(p + half))
@@ -98,7 +144,9 @@ def paired_extreme(
 
     `matrix` is K x n: K conditions (prompt formats, attack templates, demographic groups) measured on the
     same n samples. The bootstrap resamples samples once for all K, which keeps the pairing; the interval is
-    simultaneous (`max_gap_interval` / `max_interval`) and `se` is the bootstrap SD of the statistic.
+    simultaneous (`max_gap_interval` / `max_interval`) and `se` is the bootstrap SD of the statistic. For
+    0/1 scores the standard errors are floored (Agresti-Coull rates, Bonett-Price paired differences) and
+    the limits kept in [0, 1], so conditions that always agree, or a rate of 1, still get an interval.
 
     >>> e = paired_extreme([[1, 1, 0, 1, 0, 1] * 20, [1, 0, 0, 1, 0, 0] * 20])
     >>> round(e.value, 4), e.method
@@ -108,16 +156,20 @@ def paired_extreme(
     m = np.asarray(matrix, dtype=float)
     if m.ndim != 2 or m.shape[1] < 2:
         raise ValueError(f"matrix must be K conditions x n >= 2 samples, got shape {m.shape}")
+    if statistic not in ("gap", "max"):
+        raise ValueError(f"statistic must be 'gap' or 'max', got {statistic!r}")
     n = m.shape[1]
     point = m.mean(axis=1)
     boot = resample_weights(n, n_resamples, seed) @ m.T / n
+    binary = bool(np.all((m == 0) | (m == 1)))
     if statistic == "gap":
         value, stat = float(np.ptp(point)), np.ptp(boot, axis=1)
-        low, high = max_gap_interval([(point, boot)], level)
-    elif statistic == "max":
-        value, stat = float(point.max()), boot.max(axis=1)
-        low, high = max_interval(point, boot, level)
+        floors = [paired_difference_se_floor(m)] if binary else None
+        low, high = max_gap_interval([(point, boot)], level, floors)
     else:
-        raise ValueError(f"statistic must be 'gap' or 'max', got {statistic!r}")
+        value, stat = float(point.max()), boot.max(axis=1)
+        low, high = max_interval(point, boot, level, rate_se_floor(m.sum(axis=1), n) if binary else None)
+    if binary:
+        low, high = max(low, 0.0), min(high, 1.0)
     se = float(np.std(stat, ddof=1))
     return Estimate(value, se, low, high, n, method="bootstrap_max_t", level=level)
