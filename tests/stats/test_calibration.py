@@ -70,3 +70,40 @@ def test_errors() -> None:
         calibration_error([0.2], [1], n_bins=0)
     with pytest.raises(ValueError, match="strategy"):
         calibration_error([0.2], [1], strategy="kmeans")
+
+
+def test_calibration_test_matches_exact_enumeration() -> None:
+    # Six items, two bins: all 2^6 outcome vectors give the exact null distribution of the ECE.
+    import itertools
+
+    from assay.stats import calibration_test
+
+    p = np.array([0.15, 0.3, 0.4, 0.7, 0.8, 0.9])
+    y = np.array([0, 1, 1, 1, 1, 0.0])
+    observed = calibration_error(p, y, n_bins=2)
+    exact_mean = exact_tail = 0.0
+    for outcome in itertools.product([0, 1], repeat=6):
+        o = np.array(outcome, dtype=float)
+        weight = float(np.prod(np.where(o == 1, p, 1 - p)))
+        ece = calibration_error(p, o, n_bins=2)
+        exact_mean += weight * ece
+        exact_tail += weight * (ece >= observed - 1e-12)
+    t = calibration_test(p, y, n_bins=2, n_resamples=200_000, seed=3)
+    assert t.ece == pytest.approx(observed)
+    assert t.null_mean == pytest.approx(exact_mean, abs=0.003)
+    assert t.pvalue == pytest.approx(exact_tail, abs=0.005)
+
+
+def test_calibration_test_has_its_size_and_power() -> None:
+    from assay.stats import calibration_test
+
+    rng = np.random.default_rng(11)
+    runs, n = 300, 400
+    calibrated = miscalibrated = 0
+    for run in range(runs):
+        p = rng.beta(4, 2, n)
+        calibrated += calibration_test(p, (rng.random(n) < p).astype(float), n_resamples=400, seed=run).pvalue < 0.05
+        over = (rng.random(n) < p**1.6).astype(float)  # overconfident: ECE about 0.13
+        miscalibrated += calibration_test(p, over, n_resamples=400, seed=run).pvalue < 0.05
+    assert 0.02 <= calibrated / runs <= 0.09  # nominal 0.05
+    assert miscalibrated / runs > 0.95

@@ -6,7 +6,7 @@ or a small result object with named fields that prints as a table.
 
 from assay.stats.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha
 from assay.stats.bootstrap import bootstrap, bootstrap_distribution
-from assay.stats.calibration import brier_score, calibration_error
+from assay.stats.calibration import CalibrationTest, brier_score, calibration_error, calibration_test
 from assay.stats.clustered import ClusteredSE, clustered_se, design_effect
 from assay.stats.epochs import EpochsResult, epochs_estimate
 from assay.stats.estimate import Estimate, mean_estimate
@@ -23,6 +23,7 @@ from assay.stats.power import minimum_detectable_effect, sample_size
 from assay.stats.unpaired import UnpairedResult, unpaired_difference
 
 __all__ = [
+    "CalibrationTest",
     "ClusteredSE",
     "EpochsResult",
     "Estimate",
@@ -35,6 +36,7 @@ __all__ = [
     "bootstrap_distribution",
     "brier_score",
     "calibration_error",
+    "calibration_test",
     "clustered_se",
     "cohen_kappa",
     "demographic_parity_difference",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -52,7 +54,8 @@ def calibration_error(
     lower bin. ``strategy="quantile"`` puts about equally many items in each bin (edges fixed from the data).
     Empty bins contribute nothing. With ``ci=True`` returns an Estimate with a percentile bootstrap interval
     over items (bins fixed). Note that ECE is biased upwards in small samples: a perfectly calibrated model
-    still shows ECE > 0, and the interval describes the ECE estimator, not a test of calibration.
+    still shows ECE > 0, and the interval describes the ECE estimator, not a test of calibration: for that,
+    use `calibration_test`.
 
     >>> round(calibration_error([0.9, 0.9, 0.2, 0.2], [1, 0, 0, 0], n_bins=2), 6)
     0.3
@@ -81,6 +84,68 @@ def calibration_error(
     return Estimate(
         value, float(np.std(reps, ddof=1)), float(lo), float(hi), n, method="bootstrap_percentile", level=level
     )
+
+
+@dataclass(frozen=True)
+class CalibrationTest:
+    """Is the ECE larger than a perfectly calibrated model would show with the same probabilities?
+
+    `null_mean` is the ECE that noise alone gives a calibrated model (outcomes drawn as Bernoulli(p) for the
+    same p): the bias to read the observed `ece` against. `pvalue` is the share of those draws with an ECE
+    at least the observed one (consistency resampling, Broecker & Smith 2007), with the +1 correction.
+    """
+
+    ece: float
+    null_mean: float
+    null_high: float
+    pvalue: float
+    n: int
+    n_resamples: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def calibration_test(
+    probs: ArrayLike,
+    correct: ArrayLike,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> CalibrationTest:
+    """Test perfect calibration: the observed ECE against ECEs of outcomes drawn from the model's own probabilities.
+
+    `null_high` is the `level` quantile of the calibrated model's ECE: an observed ECE below it is within
+    what noise gives. The ECE's bootstrap interval (``calibration_error(ci=True)``) describes the estimator
+    and never covers 0; this test is how to ask whether a model is miscalibrated at all.
+
+    >>> t = calibration_test([0.9] * 50 + [0.6] * 50, [1] * 50 + [0] * 50, seed=1)
+    >>> t.pvalue < 0.001 and round(t.ece, 2) == 0.35
+    True
+    """
+    p, y = _inputs(probs, correct)
+    check_choice(strategy, "strategy", ("uniform", "quantile"))
+    if not isinstance(n_bins, int) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    level = check_level(level)
+    bins = assign_bins(p, bin_edges(p, n_bins, strategy))
+    n = p.size
+    observed = float(np.sum(np.abs(np.bincount(bins, weights=y - p, minlength=n_bins))) / n)
+    rng = np.random.default_rng(seed)
+    null = np.empty(n_resamples)
+    step = max(1, (1 << 22) // n)
+    for start in range(0, n_resamples, step):
+        r = min(step, n_resamples - start)
+        gap = (rng.random((r, n)) < p).astype(float) - p
+        keys = (np.arange(r)[:, None] * n_bins + bins).ravel()
+        sums = np.bincount(keys, weights=gap.ravel(), minlength=r * n_bins).reshape(r, n_bins)
+        null[start : start + r] = np.abs(sums).sum(axis=1) / n
+    # a small tolerance so that float noise in equal ECEs counts them as ties
+    pvalue = float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_resamples))
+    return CalibrationTest(observed, float(null.mean()), float(np.quantile(null, level)), pvalue, n, n_resamples)
 
 
 def brier_score(probs: ArrayLike, correct: ArrayLike, *, ci: bool = False, level: float = 0.95) -> float | Estimate:

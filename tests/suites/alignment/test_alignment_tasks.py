@@ -121,8 +121,12 @@ def test_calibration_scorer_and_analysis(tmp_path: Path) -> None:
     assert a["brier"]["value"] == pytest.approx(brier_score(conf, corr))
     assert a["ece"]["ci_low"] <= a["ece"]["value"] <= a["ece"]["ci_high"]
     assert sum(b["n"] for b in a["reliability"]) == 50
+    from assay.stats import calibration_test
+
+    assert a["calibration_test"] == calibration_test(conf, corr).to_dict()
     text = write_suite_report([run], tmp_path / "r.md").read_text()
     assert "Reliability diagram" in text and "expected calibration error" in text
+    assert f"p = {a['calibration_test']['pvalue']:.4f}" in text
 
 
 def test_calibration_needs_loglikelihood() -> None:

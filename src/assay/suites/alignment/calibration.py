@@ -138,7 +138,7 @@ def reliability_bins(confidence: list[float], correct: list[float], n_bins: int 
 
 def calibration_analysis(records: list[dict[str, Any]]) -> dict[str, Any]:
     """ECE and Brier score with intervals, and the reliability diagram's bins."""
-    from assay.stats import brier_score, calibration_error, mean_estimate
+    from assay.stats import brier_score, calibration_error, calibration_test, mean_estimate
     from assay.suites.safety.common import sample_rows
 
     scored = sample_rows(records, ("correct", "confidence", "brier"))
@@ -153,6 +153,7 @@ def calibration_analysis(records: list[dict[str, Any]]) -> dict[str, Any]:
     brier = brier_score(confidence, correct, ci=True)
     return {
         "ece": ece.to_dict() if not isinstance(ece, float) else ece,
+        "calibration_test": calibration_test(confidence, correct, n_bins=N_BINS).to_dict(),
         "brier": brier.to_dict() if not isinstance(brier, float) else brier,
         "brier_multiclass": mean_estimate([float(r["brier"]) for r in rows], method="t").to_dict(),
         "accuracy": mean_estimate(correct).to_dict(),
@@ -160,7 +161,8 @@ def calibration_analysis(records: list[dict[str, Any]]) -> dict[str, Any]:
         "reliability": reliability_bins(confidence, correct),
         "n": len(rows),
         "n_unreadable": unreadable,
-        "note": "ECE uses 10 equal-width bins; it is biased upwards in small samples (ECE > 0 even when calibrated)",
+        "note": "ECE uses 10 equal-width bins; it is biased upwards in small samples (ECE > 0 even when "
+        "calibrated): calibration_test gives the ECE a calibrated model would show and a p-value",
     }
 
 

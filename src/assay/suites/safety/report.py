@@ -145,6 +145,7 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
             out.append(f"- samples without choice probabilities (left out): {a['n_unreadable']}")
         out += [
             f"- expected calibration error: {_fmt(a.get('ece'))}",
+            *_calibration_test_line(a.get("calibration_test")),
             f"- Brier score: {_fmt(a.get('brier'))}",
             f"- multiclass Brier score: {_fmt(a.get('brier_multiclass'))}",
             "",
@@ -155,6 +156,16 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
     elif task == "xstest_validation" and a.get("n"):
         out += _agreement_lines({**a, "classifier": "this run's classifier/judge", "validated_on": "human labels"})
     return out
+
+
+def _calibration_test_line(test: dict[str, Any] | None) -> list[str]:
+    if not test:
+        return []
+    return [
+        f"- a calibrated model would show ECE {test['null_mean']:.3f} from noise alone (95% of draws below "
+        f"{test['null_high']:.3f}); test of perfect calibration (consistency resampling, Broecker & Smith "
+        f"2007): p = {test['pvalue']:.4f}"
+    ]
 
 
 def _judge_key(scorer: dict[str, Any]) -> tuple[str, str]:
