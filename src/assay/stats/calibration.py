@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -35,6 +36,24 @@ def bin_edges(probs: FloatArray, n_bins: int, strategy: str) -> FloatArray:
 def assign_bins(probs: FloatArray, edges: FloatArray) -> IntArray:
     """Bin index of each probability. Bins are right-closed, (lo, hi], except the first, which is [0, hi]."""
     return np.searchsorted(edges[1:-1], probs, side="left").astype(np.intp)
+
+
+def _ece_replicates(
+    draw: Callable[[int], tuple[FloatArray, IntArray]], n: int, n_bins: int, n_resamples: int
+) -> FloatArray:
+    """ECE of `n_resamples` replicates; `draw(r)` gives r rows of (outcome - probability, bin) for n items.
+
+    Replicates are made in chunks of about 4M items, so memory stays bounded for any n.
+    """
+    out = np.empty(n_resamples)
+    step = max(1, (1 << 22) // n)
+    for start in range(0, n_resamples, step):
+        r = min(step, n_resamples - start)
+        gap, bins = draw(r)
+        keys = (np.arange(r)[:, None] * n_bins + bins).ravel()
+        sums = np.bincount(keys, weights=gap.ravel(), minlength=r * n_bins).reshape(r, n_bins)
+        out[start : start + r] = np.abs(sums).sum(axis=1) / n
+    return out
 
 
 def calibration_error(
@@ -72,14 +91,12 @@ def calibration_error(
     level = check_level(level)
     rng = np.random.default_rng(seed)
     n = p.size
-    reps = np.empty(n_resamples)
-    step = max(1, (1 << 22) // n)
-    for start in range(0, n_resamples, step):
-        r = min(step, n_resamples - start)
+
+    def resample(r: int) -> tuple[FloatArray, IntArray]:
         idx = rng.integers(0, n, size=(r, n))
-        keys = (np.arange(r)[:, None] * n_bins + bins[idx]).ravel()
-        sums = np.bincount(keys, weights=gap[idx].ravel(), minlength=r * n_bins).reshape(r, n_bins)
-        reps[start : start + r] = np.abs(sums).sum(axis=1) / n
+        return gap[idx], bins[idx]
+
+    reps = _ece_replicates(resample, n, n_bins, n_resamples)
     lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
     return Estimate(
         value, float(np.std(reps, ddof=1)), float(lo), float(hi), n, method="bootstrap_percentile", level=level
@@ -135,14 +152,11 @@ def calibration_test(
     n = p.size
     observed = float(np.sum(np.abs(np.bincount(bins, weights=y - p, minlength=n_bins))) / n)
     rng = np.random.default_rng(seed)
-    null = np.empty(n_resamples)
-    step = max(1, (1 << 22) // n)
-    for start in range(0, n_resamples, step):
-        r = min(step, n_resamples - start)
-        gap = (rng.random((r, n)) < p).astype(float) - p
-        keys = (np.arange(r)[:, None] * n_bins + bins).ravel()
-        sums = np.bincount(keys, weights=gap.ravel(), minlength=r * n_bins).reshape(r, n_bins)
-        null[start : start + r] = np.abs(sums).sum(axis=1) / n
+
+    def calibrated_outcomes(r: int) -> tuple[FloatArray, IntArray]:
+        return (rng.random((r, n)) < p).astype(float) - p, np.broadcast_to(bins, (r, n))
+
+    null = _ece_replicates(calibrated_outcomes, n, n_bins, n_resamples)
     # a small tolerance so that float noise in equal ECEs counts them as ties
     pvalue = float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_resamples))
     return CalibrationTest(observed, float(null.mean()), float(np.quantile(null, level)), pvalue, n, n_resamples)
