@@ -211,7 +211,7 @@ class SubsetComparison:
 def compare_subsets(
     run: Run, flagged: set[str], *, label: str = "contaminated", metrics: list[str] | None = None
 ) -> SubsetComparison:
-    """Welch comparison of the flagged samples' scores with the others' (different samples, so unpaired)."""
+    """Flagged samples against the others (different samples, so unpaired: Welch, or Agresti-Caffo for 0/1)."""
     from assay.core.results import per_sample_scores
 
     metrics = metrics or list(run.spec["task"]["metrics"])
