@@ -139,3 +139,21 @@ def test_never_nan(xs: list[float], method: str) -> None:
         assert "BCa is undefined" in str(exc)
         return
     assert all(np.isfinite([e.value, e.se, e.ci_low, e.ci_high])) and e.ci_low <= e.ci_high
+
+
+def test_resamples_where_the_statistic_is_undefined_are_left_out() -> None:
+    # accuracy among answered items (0 = abstained, 1 = wrong, 2 = right): undefined when none is answered
+    def answered_accuracy(v: np.ndarray, axis: int | None = None) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.sum(v == 2, axis=axis) / np.sum(v > 0, axis=axis))
+
+    e = bootstrap(np.r_[2.0, 2.0, 1.0, np.zeros(12)], answered_accuracy, n_resamples=2000, seed=1)
+    assert np.isfinite(e.se) and 0.0 <= e.ci_low < e.value < e.ci_high == 1.0
+    with pytest.raises(ValueError, match="on the data itself"):
+        bootstrap(np.zeros(30), answered_accuracy, n_resamples=2000, seed=1)
+
+    def only_at_the_observed_count(v: np.ndarray, axis: int | None = None) -> np.ndarray:
+        return np.asarray(np.where(np.sum(v, axis=axis) == 10, np.mean(v, axis=axis), np.nan))
+
+    with pytest.raises(ValueError, match=r"undefined \(nan/inf\) in 1\d\d\d of 2000"):
+        bootstrap(np.r_[np.ones(10), np.zeros(20)], only_at_the_observed_count, n_resamples=2000, seed=1)

@@ -107,3 +107,8 @@ def test_calibration_test_has_its_size_and_power() -> None:
         miscalibrated += calibration_test(p, over, n_resamples=400, seed=run).pvalue < 0.05
     assert 0.02 <= calibrated / runs <= 0.09  # nominal 0.05
     assert miscalibrated / runs > 0.95
+
+
+def test_brier_interval_stays_in_the_unit_interval() -> None:
+    e = brier_score(np.full(30, 0.99), np.r_[np.ones(29), 0.0], ci=True)
+    assert isinstance(e, Estimate) and e.ci_low == 0.0 < e.value < e.ci_high

@@ -195,7 +195,9 @@ def bootstrap(
     bias-corrected and accelerated interval (Efron 1987), its acceleration from the jackknife (a delete-a-group
     jackknife with 2000 groups above 2000 units; exact and O(n) for the mean). Ties with the observed value
     count half in the BCa bias correction, which matters for discrete scores. `se` is the standard deviation
-    of the replicates. The default seed 0 makes results reproducible; pass your own to vary it.
+    of the replicates. Resamples where the statistic is undefined (nan or inf, e.g. a ratio over no answered
+    item) are left out; if they are half or more, it raises. The default seed 0 makes results reproducible;
+    pass your own to vary it.
 
     >>> e = bootstrap([0, 1, 1, 1, 0, 1, 1, 1], n_resamples=2000, seed=0)
     >>> e.value, e.method, 0.0 <= e.ci_low < e.ci_high <= 1.0
@@ -206,6 +208,17 @@ def bootstrap(
     x = as_scores(scores)
     rng = np.random.default_rng(seed)
     theta, reps = bootstrap_distribution(x, statistic, clusters=clusters, n_resamples=n_resamples, seed=rng)
+    if not np.isfinite(theta):
+        raise ValueError(f"the statistic is {theta} on the data itself, so it has no interval")
+    # A ratio statistic can be undefined in some resamples (no item answered): those are left out, which
+    # conditions on the statistic existing; if that is most of them, no interval is honest.
+    finite = np.isfinite(reps)
+    if finite.sum() < reps.size / 2:
+        raise ValueError(
+            f"the statistic is undefined (nan/inf) in {reps.size - int(finite.sum())} of {reps.size} bootstrap "
+            "resamples; use more data, or a statistic defined on every resample"
+        )
+    reps = reps[finite]
     codes, g = (None, None) if clusters is None else as_clusters(clusters, x.size)
     alpha = (1.0 - level) / 2
     probs = np.array([alpha, 1.0 - alpha])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -165,7 +165,7 @@ def calibration_test(
 def brier_score(probs: ArrayLike, correct: ArrayLike, *, ci: bool = False, level: float = 0.95) -> float | Estimate:
     """Mean squared error of the probabilities against 0/1 outcomes (lower is better; 0.25 for always 0.5).
 
-    With ``ci=True`` returns an Estimate (t interval of the per-item squared errors).
+    With ``ci=True`` returns an Estimate (t interval of the per-item squared errors, kept inside [0, 1]).
 
     >>> round(brier_score([0.9, 0.2], [1, 0]), 6)
     0.025
@@ -173,5 +173,7 @@ def brier_score(probs: ArrayLike, correct: ArrayLike, *, ci: bool = False, level
     p, y = _inputs(probs, correct)
     sq = (p - y) ** 2
     if ci:
-        return mean_estimate(sq, level=level, method="t")
+        e = mean_estimate(sq, level=level, method="t")
+        # the Brier score lies in [0, 1]; a t interval on skewed squared errors can leave it
+        return replace(e, ci_low=max(e.ci_low, 0.0), ci_high=min(e.ci_high, 1.0))
     return float(sq.mean())
