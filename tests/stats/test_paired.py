@@ -109,7 +109,7 @@ def test_bonett_price_by_hand_and_its_choice() -> None:
     r = paired_difference(a, b)
     assert r.difference.method == "bonett_price" and r.difference.value == pytest.approx((n10 - n01) / n)
     assert (r.difference.ci_low, r.difference.ci_high) == pytest.approx((p10 - p01 - z * se, p10 - p01 + z * se))
-    assert r.pvalue == pytest.approx(sps.ttest_rel(a, b).pvalue)
+    assert r.pvalue == pytest.approx(2 * sps.norm.sf(abs(p10 - p01) / se))  # the test its interval inverts
     assert paired_difference(a, b, method="t").difference.method == "t"
     assert paired_difference(a, b, clusters=np.arange(50) // 5).difference.method == "clustered_t"
     assert paired_difference(a * 0.5, b).difference.method == "t"
@@ -144,3 +144,17 @@ def test_bonett_price_coverage_beats_the_t_interval_with_few_discordant_pairs(
     assert bp >= 0.93  # conservative (up to ~0.997) when discordant pairs are rare and the truth is 0
     if n == 30:
         assert coverage("t") < 0.9  # few discordant pairs (often none: a [0, 0] interval)
+
+
+def test_bonett_price_pvalue_agrees_with_its_interval() -> None:
+    # 4 discordant pairs of 60, all one way: the paired t test said p = 0.045 while this interval holds 0.
+    a, b = np.r_[np.ones(4), np.zeros(56)], np.zeros(60)
+    r = paired_difference(a, b)
+    assert r.difference.ci_low < 0 < r.difference.ci_high and r.pvalue > 0.05
+    assert sps.ttest_rel(a, b).pvalue < 0.05
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        x, y = (rng.random(40) < 0.3).astype(float), (rng.random(40) < 0.3).astype(float)
+        for level in (0.9, 0.95):
+            e = paired_difference(x, y, level=level)
+            assert (e.pvalue < 1 - level) == (e.difference.ci_low > 0 or e.difference.ci_high < 0)

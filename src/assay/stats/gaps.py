@@ -69,8 +69,8 @@ def paired_difference_se_floor(matrix: np.ndarray) -> np.ndarray:
     """Bonett-Price standard errors of the paired differences of 0/1 rows j < k (pairs in np.triu_indices order)."""
     j, k = np.triu_indices(matrix.shape[0], 1)
     n = matrix.shape[1]
-    p10 = ((matrix[j] * (1 - matrix[k])).sum(axis=1) + 0.5) / (n + 2)
-    p01 = (((1 - matrix[j]) * matrix[k]).sum(axis=1) + 0.5) / (n + 2)
+    p10 = ((matrix[j] * (1 - matrix[k])).sum(axis=1) + 1) / (n + 2)
+    p01 = (((1 - matrix[j]) * matrix[k]).sum(axis=1) + 1) / (n + 2)
     return np.asarray(np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2)), dtype=float)
 
 

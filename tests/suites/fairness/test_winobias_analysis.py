@@ -46,12 +46,12 @@ def test_gap_is_the_paired_difference_of_scipy_and_mcnemar_of_statsmodels() -> N
 
     gap = out["gap_pro_minus_anti"]
     d = pro - anti
-    ref = sps.ttest_rel(pro, anti)
     assert gap["value"] == pytest.approx(d.mean())
-    assert gap["pvalue"] == pytest.approx(ref.pvalue, rel=1e-6)
-    # Bonett-Price adjusted Wald interval for paired proportions, by hand
+    # Bonett-Price adjusted Wald interval for paired proportions, by hand, and the z-test it inverts
     p10, p01 = (np.sum(d == 1) + 1) / (n + 2), (np.sum(d == -1) + 1) / (n + 2)
-    half = sps.norm.ppf(0.975) * np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2))
+    se = np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2))
+    half = sps.norm.ppf(0.975) * se
+    assert gap["pvalue"] == pytest.approx(2 * sps.norm.sf(abs(p10 - p01) / se), rel=1e-6)
     assert gap["method"] == "bonett_price"
     assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((p10 - p01 - half, p10 - p01 + half), rel=1e-9)
     table = [[np.sum((pro == 1) & (anti == 1)), np.sum((pro == 1) & (anti == 0))],
@@ -69,7 +69,10 @@ def test_gap_is_the_paired_difference_of_scipy_and_mcnemar_of_statsmodels() -> N
     pro_male = np.array([s.metadata["pronoun_gender"] == "male" for s in samples if s.metadata["stereotype"] == "pro"])
     male, female = np.where(pro_male, pro, anti), np.where(pro_male, anti, pro)
     assert out["gap_male_minus_female"]["value"] == pytest.approx((male - female).mean())
-    assert out["gap_male_minus_female"]["pvalue"] == pytest.approx(sps.ttest_rel(male, female).pvalue, rel=1e-6)
+    dm = male - female
+    q10, q01 = (np.sum(dm == 1) + 1) / (n + 2), (np.sum(dm == -1) + 1) / (n + 2)
+    z = (q10 - q01) / np.sqrt((q10 + q01 - (q10 - q01) ** 2) / (n + 2))
+    assert out["gap_male_minus_female"]["pvalue"] == pytest.approx(2 * sps.norm.sf(abs(z)), rel=1e-6)
     assert out["accuracy"]["value"] == pytest.approx((pro.mean() + anti.mean()) / 2)
 
 

@@ -18,7 +18,8 @@ VALIDATION: dict[str, str] = {
     "metric": "mean with a Wilson interval (0/1 scores; with clusters on the design-effect effective sample size, "
     "Korn & Graubard 1998) or a clustered t interval, from assay.stats (tested against statsmodels)",
     "drop": "clean - perturbed, paired (assay.stats.paired_difference): Bonett-Price interval for 0/1 scores, "
-    "t interval otherwise (tested against scipy ttest_rel); p-value two-sided paired t",
+    "t interval otherwise (tested against scipy ttest_rel); two-sided p-value of the test each interval "
+    "inverts (Bonett-Price z, or paired t)",
     "consistency": "share of samples with unchanged score; Wilson interval; checked on hand-counted records",
     "worst_case": "HELM worst case (correct under the clean prompt and every perturbation); checked on "
     "hand-counted records",
@@ -30,7 +31,7 @@ VALIDATION: dict[str, str] = {
     "outputs; cluster bootstrap over BBQ example sets",
     "bbq_accuracy": "accuracy clustered by BBQ example set (assay.stats.mean_estimate)",
     "winobias_gap": "WinoBias pro - anti accuracy as a paired difference over sentences (assay.stats."
-    "paired_difference: Bonett-Price interval, paired t p-value tested against scipy ttest_rel; "
+    "paired_difference: Bonett-Price interval and the z-test it inverts, checked by hand; "
     "McNemar exact test, tested against statsmodels); "
     "checked on hand-counted outputs",
     "winobias_accuracy": "pro, anti and per-pronoun accuracy with Wilson intervals (clustered by sentence with "
