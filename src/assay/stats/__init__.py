@@ -16,6 +16,7 @@ from assay.stats.fairness import (
     equal_opportunity_difference,
     equalized_odds_difference,
 )
+from assay.stats.gaps import paired_extreme
 from assay.stats.intervals import binomial_interval, exact_coverage
 from assay.stats.multiplicity import adjust_pvalues
 from assay.stats.paired import McNemarResult, PairedResult, mcnemar, paired_difference
@@ -52,6 +53,7 @@ __all__ = [
     "mean_estimate",
     "minimum_detectable_effect",
     "paired_difference",
+    "paired_extreme",
     "sample_size",
     "unpaired_difference",
 ]
