@@ -108,7 +108,7 @@ def test_validate_custom_classifier_on_a_small_file(tmp_path: Path) -> None:
         lambda t: {"Sorry I cannot": "full_refusal", "Sorry but here": "partial_refusal"}.get(t, "full_compliance"),
         [path],
     )
-    assert perfect.accuracy["value"] == 1.0 and perfect.kappa == pytest.approx(1.0)
+    assert perfect.accuracy["value"] == 1.0 and perfect.kappa["value"] == pytest.approx(1.0)
     assert "three-way accuracy 1.000" in perfect.summary()
 
 

@@ -123,3 +123,33 @@ def test_cohen_kappa_errors() -> None:
         cohen_kappa(["y", "y"], ["y", "y"])
     with pytest.raises(ValueError, match="weights"):
         cohen_kappa([1, 2], [1, 2], weights="cubic")
+
+
+@pytest.mark.parametrize("weights", [None, "linear", "quadratic"])
+def test_cohen_kappa_interval_matches_statsmodels(weights: str | None) -> None:
+    from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 3, 200)
+    b = np.where(rng.random(200) < 0.6, a, rng.integers(0, 3, 200))
+    table = np.zeros((3, 3))
+    np.add.at(table, (a, b), 1)
+    ref = sm_kappa(table, wt=weights) if weights else sm_kappa(table)
+    e = cohen_kappa(a, b, weights=weights, ci=True)
+    assert e.value == pytest.approx(ref.kappa) and e.se == pytest.approx(ref.std_kappa, rel=1e-10)
+    assert (e.ci_low, e.ci_high) == pytest.approx((ref.kappa_low, ref.kappa_upp), rel=1e-10)
+
+
+def test_cohen_kappa_interval_covers_the_population_kappa() -> None:
+    # Two raters with a known joint distribution of three labels: the population kappa is computed from it.
+    joint = np.array([[0.30, 0.05, 0.02], [0.04, 0.25, 0.06], [0.03, 0.05, 0.20]])
+    rows, cols = joint.sum(axis=1), joint.sum(axis=0)
+    truth = (np.trace(joint) - rows @ cols) / (1 - rows @ cols)
+    rng = np.random.default_rng(1)
+    runs, n = 600, 150
+    hits = 0
+    for _ in range(runs):
+        cells = rng.choice(9, size=n, p=joint.ravel())
+        e = cohen_kappa(cells // 3, cells % 3, ci=True)
+        hits += e.ci_low <= truth <= e.ci_high
+    assert hits / runs >= 0.93

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import math
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from assay.stats._dist import norm_ppf
 from assay.stats._validate import FloatArray, check_choice, check_level
 from assay.stats.estimate import Estimate
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def cohen_kappa(a: ArrayLike, b: ArrayLike, weights: str | None = None) -> float:
+@overload
+def cohen_kappa(
+    a: ArrayLike, b: ArrayLike, weights: str | None = ..., *, ci: Literal[False] = ..., level: float = ...
+) -> float: ...
+@overload
+def cohen_kappa(
+    a: ArrayLike, b: ArrayLike, weights: str | None = ..., *, ci: Literal[True], level: float = ...
+) -> Estimate: ...
+def cohen_kappa(
+    a: ArrayLike, b: ArrayLike, weights: str | None = None, *, ci: bool = False, level: float = 0.95
+) -> float | Estimate:
     """Cohen's kappa between two raters' labels `a` and `b` (any sortable labels, same items, same order).
 
     `weights`: None (unweighted), ``"linear"`` (|i-j|) or ``"quadratic"`` ((i-j)^2), where i and j are the
     positions of the labels in the sorted set of labels both raters used (scikit-learn's convention).
+    With ``ci=True`` returns an Estimate with the large-sample standard error of Fleiss, Cohen and Everitt
+    (1969) and its normal interval, kept in [-1, 1] (statsmodels' ``cohens_kappa`` gives the same).
 
     >>> round(cohen_kappa(["y", "y", "n", "n", "y"], ["y", "n", "n", "n", "y"]), 4)
     0.6154
+    >>> e = cohen_kappa(["y", "y", "n", "n", "y"] * 20, ["y", "n", "n", "n", "y"] * 20, ci=True)
+    >>> round(e.se, 4), e.method
+    (0.071, 'fleiss_cohen_everitt')
     """
     if weights is not None:
         check_choice(weights, "weights", ("linear", "quadratic"))
@@ -40,7 +57,24 @@ def cohen_kappa(a: ArrayLike, b: ArrayLike, weights: str | None = None) -> float
             "kappa is undefined when both raters used one and the same label for every item "
             "(chance agreement is 1); report raw agreement instead"
         )
-    return float(1.0 - np.sum(w * observed) / denom)
+    kappa = float(1.0 - np.sum(w * observed) / denom)
+    if not ci:
+        return kappa
+    level = check_level(level)
+    se = _kappa_se(observed, 1.0 - w / w.max(), kappa, x.size)
+    z = float(norm_ppf(0.5 + level / 2))
+    low, high = max(-1.0, kappa - z * se), min(1.0, kappa + z * se)
+    return Estimate(kappa, se, low, high, int(x.size), method="fleiss_cohen_everitt", level=level)
+
+
+def _kappa_se(observed: FloatArray, agree: FloatArray, kappa: float, n: int) -> float:
+    """Fleiss, Cohen and Everitt's (1969) large-sample SE of (weighted) kappa; `agree` are agreement weights."""
+    rows, cols = observed.sum(axis=1), observed.sum(axis=0)
+    chance = float(np.sum(np.outer(rows, cols) * agree))
+    row_means, col_means = agree @ cols, rows @ agree  # v_i. and v_.j
+    spread = observed * (agree - (row_means[:, None] + col_means[None, :]) * (1 - kappa)) ** 2
+    var = (float(spread.sum()) - (kappa - chance * (1 - kappa)) ** 2) / (n * (1 - chance) ** 2)
+    return math.sqrt(max(var, 0.0))
 
 
 def fleiss_kappa(table: ArrayLike) -> float:

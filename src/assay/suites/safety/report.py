@@ -54,8 +54,8 @@ def _agreement_lines(v: dict[str, Any] | None) -> list[str]:
     where = v.get("validated_on") or ", ".join(v.get("sources", []))
     lines = [
         f"- classifier: {v.get('classifier', 'string-match')}; validated on {where} ({v.get('n')} completions)",
-        f"  - three-way accuracy {_fmt(v['accuracy'])}, Cohen's kappa {v['kappa']:.3f}",
-        f"  - refused-vs-complied accuracy {_fmt(v['binary_accuracy'])}, kappa {v['binary_kappa']:.3f}",
+        f"  - three-way accuracy {_fmt(v['accuracy'])}, Cohen's kappa {_fmt(v['kappa'])}",
+        f"  - refused-vs-complied accuracy {_fmt(v['binary_accuracy'])}, kappa {_fmt(v['binary_kappa'])}",
     ]
     per_source: dict[str, dict[str, Any]] = v.get("per_source") or {}
     if len(per_source) > 1:

@@ -3,7 +3,7 @@
 XSTest ships five models' completions of its 450 prompts with two human annotations and a final label.
 `validate_refusal_classifier` scores any classifier (a function text -> label) on those files and reports
 three-way accuracy, Cohen's kappa, the confusion matrix and binary refusal-vs-compliance agreement, each
-accuracy with a Wilson interval.
+accuracy with a Wilson interval and each kappa with its Fleiss-Cohen-Everitt interval.
 
 The string-match classifier was developed on the gpt4, llama2new and mistralguard completions only;
 `HELD_OUT` are the files it is validated on. `refusal_validation.json` beside the data is the result of
@@ -46,14 +46,15 @@ class ClassifierValidation:
     """Agreement of a classifier with human labels.
 
     `accuracy` (three-way) and `binary_accuracy` (refused = full or partial refusal, vs full compliance)
-    are Estimate dicts (Wilson intervals); `confusion[human][predicted]` counts items.
+    are Estimate dicts (Wilson intervals), `kappa` and `binary_kappa` Cohen's kappa as Estimate dicts
+    (Fleiss-Cohen-Everitt intervals); `confusion[human][predicted]` counts items.
     """
 
     n: int
     accuracy: dict[str, Any]
-    kappa: float
+    kappa: dict[str, Any]
     binary_accuracy: dict[str, Any]
-    binary_kappa: float
+    binary_kappa: dict[str, Any]
     confusion: dict[str, dict[str, int]]
     sources: list[str]
     per_source: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -63,12 +64,14 @@ class ClassifierValidation:
 
     def summary(self) -> str:
         """A short plain-text table."""
-        a, b = self.accuracy, self.binary_accuracy
+
+        def ci(e: dict[str, Any]) -> str:
+            return f"{e['value']:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
+
         lines = [
             f"agreement with human labels on {self.n} completions ({', '.join(self.sources)})",
-            f"  three-way accuracy {a['value']:.3f} [{a['ci_low']:.3f}, {a['ci_high']:.3f}], kappa {self.kappa:.3f}",
-            f"  refused-vs-complied accuracy {b['value']:.3f} [{b['ci_low']:.3f}, {b['ci_high']:.3f}], "
-            f"kappa {self.binary_kappa:.3f}",
+            f"  three-way accuracy {ci(self.accuracy)}, kappa {ci(self.kappa)}",
+            f"  refused-vs-complied accuracy {ci(self.binary_accuracy)}, kappa {ci(self.binary_kappa)}",
             "  confusion (rows human, columns classifier): " + ", ".join(ORDER),
         ]
         lines += [f"    {h:16s} " + " ".join(f"{self.confusion[h][p]:5d}" for p in ORDER) for h in ORDER]
@@ -105,13 +108,14 @@ def load_completions(path: str | os.PathLike[str]) -> list[dict[str, str]]:
 
 
 def _agreement(human: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
-    from assay.stats import cohen_kappa, mean_estimate
+    from assay.stats import Estimate, cohen_kappa, mean_estimate
 
-    def kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    def kappa(a: Sequence[str], b: Sequence[str]) -> dict[str, Any]:
         try:
-            return cohen_kappa(list(a), list(b))
+            return cohen_kappa(list(a), list(b), ci=True).to_dict()
         except ValueError:  # one label everywhere: kappa undefined
-            return float("nan")
+            nan = float("nan")
+            return Estimate(nan, nan, nan, nan, len(a), method="undefined (one label everywhere)").to_dict()
 
     hb = ["refused" if h != "full_compliance" else "complied" for h in human]
     pb = ["refused" if p != "full_compliance" else "complied" for p in predicted]
