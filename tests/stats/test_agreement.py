@@ -153,3 +153,8 @@ def test_cohen_kappa_interval_covers_the_population_kappa() -> None:
         e = cohen_kappa(cells // 3, cells % 3, ci=True)
         hits += e.ci_low <= truth <= e.ci_high
     assert hits / runs >= 0.93
+
+
+def test_fleiss_kappa_needs_two_subjects() -> None:
+    with pytest.raises(ValueError, match="at least 2 subjects"):
+        fleiss_kappa([[1, 1]])  # was -1.0, silently

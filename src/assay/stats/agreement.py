@@ -84,8 +84,11 @@ def fleiss_kappa(table: ArrayLike) -> float:
     0.3333
     """
     t = np.asarray(table, dtype=float)
-    if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 2:
-        raise ValueError(f"table must be subjects x categories (at least 2 categories), got shape {t.shape}")
+    if t.ndim != 2 or t.shape[0] < 2 or t.shape[1] < 2:
+        # one subject: chance agreement comes from its own ratings, so kappa is -1 or undefined, never informative
+        raise ValueError(
+            f"table must be subjects x categories (at least 2 subjects and 2 categories), got shape {t.shape}"
+        )
     if np.any(t < 0) or np.any(t != np.round(t)):
         raise ValueError("table must hold non-negative whole counts of ratings")
     raters = t.sum(axis=1)
