@@ -12,6 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from assay.errors import ModelError  # noqa: E402
 from assay.models.base import GenerateConfig, Request, Response  # noqa: E402
 from assay.models.hf import HFModel  # noqa: E402
 from assay.models.hf_batching import loglikelihood_naive  # noqa: E402
@@ -301,3 +302,69 @@ def test_top_logprobs_group_apart_and_only_when_asked(tiny_dir: Path) -> None:
     # greedy: the chosen token's log-probability is the top entry of its step
     assert [max(t.values()) for t in tops] == pytest.approx(got[1].token_logprobs, abs=1e-6)
     assert all(len(t) == 3 for t in tops)
+
+
+def _oom_above(limit: int, real: Any, calls: list[int], count: Any) -> Any:
+    """`real`, but raising the accelerator's out-of-memory error for batches over `limit` (a GPU's fault)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        size = count(args)
+        calls.append(size)
+        if size > limit:
+            raise torch.OutOfMemoryError(f"CUDA out of memory (injected at {size} sequences)")
+        return real(*args, **kwargs)
+
+    return run
+
+
+def test_out_of_memory_halves_the_batch_and_keeps_the_results(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import assay.models.hf as hf
+
+    reference = collect(make(tiny_dir, batch_size="1").loglikelihood(LL_REQUESTS))
+    model = make(tiny_dir, batch_size="4")
+    calls: list[int] = []
+    monkeypatch.setattr(hf, "loglikelihood_batch", _oom_above(1, hf.loglikelihood_batch, calls, lambda a: len(a[1])))
+    got = collect(model.loglikelihood(LL_REQUESTS))
+    assert {i: r.loglikelihoods for i, r in got.items()} == {i: r.loglikelihoods for i, r in reference.items()}
+    assert model.batch_size == 1 and calls[:3] == [4, 2, 1]  # 4 failed, then 2, then 1 fitted
+    assert max(calls[3:]) == 1  # later batches are planned at the size that fitted
+    assert "out of memory at 4 sequences per pass; using 2" in caplog.text
+
+    cfg = GenerateConfig(max_tokens=6)
+    gen_reference = collect(make(tiny_dir, batch_size="1").generate([Request("generate", p, cfg) for p in GEN_PROMPTS]))
+    gen_model = make(tiny_dir, batch_size="8")
+    gen_calls: list[int] = []
+    monkeypatch.setattr(hf, "generate_batch", _oom_above(2, hf.generate_batch, gen_calls, lambda a: len(a[2])))
+    gen = collect(gen_model.generate([Request("generate", p, cfg) for p in GEN_PROMPTS]))
+    assert {i: r.text for i, r in gen.items()} == {i: r.text for i, r in gen_reference.items()}
+    assert gen_model.batch_size <= 2 and gen_calls[0] == min(8, len(GEN_PROMPTS))
+
+    monkeypatch.setattr(hf, "loglikelihood_batch", _oom_above(0, hf.loglikelihood_batch, [], lambda a: len(a[1])))
+    with pytest.raises(ModelError, match="one sequence does not fit"):
+        collect(make(tiny_dir, batch_size="2").loglikelihood(LL_REQUESTS[:1]))
+
+
+def test_a_failed_pass_is_freed_before_the_retry(tiny_dir: Path) -> None:
+    # What a real GPU showed: retrying inside the `except` block kept the failed pass's tensors alive through
+    # the traceback, so every smaller retry ran out of memory too, down to one sequence.
+    import weakref
+
+    model = make(tiny_dir, batch_size="4")
+    held: list[weakref.ref[Any]] = []
+
+    def one_pass(items: list[int]) -> list[int]:
+        assert all(ref() is None for ref in held), "the failed pass's tensors are still alive"
+        if len(items) > 1:
+            activations = torch.ones(1000)
+            held.append(weakref.ref(activations))
+            raise torch.OutOfMemoryError("CUDA out of memory (injected)")
+        return items
+
+    assert model._halving_on_oom(one_pass, [1, 2, 3, 4]) == [1, 2, 3, 4] and len(held) == 2
+
+
+def test_default_batch_size_follows_the_device(tiny_dir: Path) -> None:
+    assert make(tiny_dir).batch_size == (16 if DEVICE == "cpu" else 64)
+    assert make(tiny_dir, batch_size="3").batch_size == 3

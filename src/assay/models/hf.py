@@ -19,11 +19,13 @@ for the model arguments.
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
 
 from assay.errors import ModelError
 from assay.models.base import Message, Request, Response
@@ -31,18 +33,30 @@ from assay.models.hf_batching import (
     GenResult,
     LLItem,
     LLResult,
+    chunks,
     encode,
     encode_loglikelihood,
     generate_batch,
     generation_key,
     loglikelihood_batch,
-    plan_loglikelihood,
+    longest_first,
     truncate_item,
 )
-from assay.models.hf_loading import HFArgs, ResolvedModel, load_model, parse_hf_args, resolve_model
+from assay.models.hf_loading import (
+    ACCELERATOR_BATCH_SIZE,
+    CPU_BATCH_SIZE,
+    HFArgs,
+    ResolvedModel,
+    load_model,
+    parse_hf_args,
+    resolve_model,
+)
 from assay.models.registry import ModelOptions
 
 _FALLBACK_MAX_LENGTH = 2048
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class HFModel:
@@ -61,7 +75,8 @@ class HFModel:
                 fix="use chat=auto or chat=false with this model, or a model whose tokenizer has a chat template",
             )
         self.max_length = self.args.max_length or self._default_max_length()
-        self.batch_size = self.args.batch_size
+        default_batch = CPU_BATCH_SIZE if self.device == "cpu" else ACCELERATOR_BATCH_SIZE
+        self.batch_size = self.args.batch_size or default_batch
         self.dtype = str(self._model.dtype).removeprefix("torch.")
         # One forward pass at a time: two threads on one model only contend for the same cores.
         self._lock = threading.Lock()
@@ -130,18 +145,51 @@ class HFModel:
                 errors[index] = exc.message
         return items, errors
 
+    def _halving_on_oom(self, run: Callable[[list[T]], list[R]], batch: list[T]) -> list[R]:
+        """`run(batch)`, split in halves (recursively) when the accelerator runs out of memory.
+
+        Later batches are planned at the size that fitted, so a too-large `batch_size` costs one failed
+        pass, not a crashed run; the lower size is logged once per halving.
+        """
+        import torch
+
+        try:
+            return run(batch)
+        except torch.OutOfMemoryError as exc:
+            failure = str(exc)
+        # Retry only here, outside the except block: until it ends, the exception's traceback keeps the failed
+        # pass's tensors (its cache, its activations) alive, and every smaller retry ran out of memory too.
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        if len(batch) == 1:
+            raise ModelError(
+                f"one sequence does not fit in {self.device} memory: {failure}",
+                where=f"--model {self.name}",
+                fix="lower max_length (--model-arg max_length=...), use dtype=bfloat16, or a larger device",
+            )
+        half = len(batch) // 2
+        if half < self.batch_size:
+            logger.warning("%s: out of memory at %d sequences per pass; using %d", self.name, len(batch), half)
+            self.batch_size = half
+        # the rest of this batch goes at whatever size fits by then
+        return [r for part in chunks(batch, lambda: self.batch_size) for r in self._halving_on_oom(run, part)]
+
     def _run_loglikelihood(self, batch: list[LLItem]) -> list[LLResult]:
         import torch
 
-        with self._lock, torch.inference_mode():
-            return loglikelihood_batch(self._model, batch, self._tokenizer.pad_token_id, self.device)
+        def one_pass(items: list[LLItem]) -> list[LLResult]:
+            with self._lock, torch.inference_mode():
+                return loglikelihood_batch(self._model, items, self._tokenizer.pad_token_id, self.device)
+
+        return self._halving_on_oom(one_pass, batch)
 
     async def loglikelihood(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
         """Yield `(index, Response)` per request, batch by batch, longest contexts first."""
         items, errors = await asyncio.to_thread(self._prepare_loglikelihood, requests)
         for index, message in errors.items():
             yield index, Response(error=message)
-        for batch in plan_loglikelihood(items, self.batch_size):
+        for batch in chunks(longest_first(items), lambda: self.batch_size):
             started = time.perf_counter()
             results = await asyncio.to_thread(self._run_loglikelihood, batch)
             latency = time.perf_counter() - started
@@ -162,6 +210,7 @@ class HFModel:
     def _prepare_generate(
         self, requests: Sequence[Request]
     ) -> tuple[list[list[tuple[int, list[int]]]], dict[int, str]]:
+        """Prompts grouped by sampling settings, each group longest first; and the requests that failed."""
         groups: dict[tuple[Any, ...], list[tuple[int, list[int]]]] = defaultdict(list)
         errors: dict[int, str] = {}
         for index, req in enumerate(requests):
@@ -179,24 +228,26 @@ class HFModel:
                 groups[generation_key(req.config)].append((index, ids))
             except ModelError as exc:
                 errors[index] = exc.message
-        batches = []
         for members in groups.values():
             members.sort(key=lambda m: (-len(m[1]), m[0]))
-            batches += [members[i : i + self.batch_size] for i in range(0, len(members), self.batch_size)]
-        return batches, errors
+        return list(groups.values()), errors
 
     def _run_generate(self, batch: list[tuple[int, list[int]]], request: Request) -> list[GenResult]:
         import torch
 
-        with self._lock, torch.inference_mode():
-            return generate_batch(self._model, self._tokenizer, [ids for _, ids in batch], request.config, self.device)
+        def one_pass(members: list[tuple[int, list[int]]]) -> list[GenResult]:
+            with self._lock, torch.inference_mode():
+                prompts = [ids for _, ids in members]
+                return generate_batch(self._model, self._tokenizer, prompts, request.config, self.device)
+
+        return self._halving_on_oom(one_pass, batch)
 
     async def generate(self, requests: Sequence[Request]) -> AsyncIterator[tuple[int, Response]]:
         """Yield `(index, Response)` per request; requests with the same sampling settings batch together."""
-        batches, errors = await asyncio.to_thread(self._prepare_generate, requests)
+        groups, errors = await asyncio.to_thread(self._prepare_generate, requests)
         for index, message in errors.items():
             yield index, Response(error=message)
-        for batch in batches:
+        for batch in (b for members in groups for b in chunks(members, lambda: self.batch_size)):
             started = time.perf_counter()
             results = await asyncio.to_thread(self._run_generate, batch, requests[batch[0][0]])
             latency = time.perf_counter() - started

@@ -14,13 +14,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
 from assay.models.base import GenerateConfig
+
+T = TypeVar("T")
 
 # Continuation rows are short, so the second pass can hold more rows than the context pass.
 _ROWS_PER_QUESTION_BATCH = 4
@@ -93,10 +95,18 @@ def truncate_item(item: LLItem, max_length: int) -> str | None:
     return None
 
 
-def plan_loglikelihood(items: Sequence[LLItem], batch_size: int) -> list[list[LLItem]]:
+def longest_first(items: Sequence[LLItem]) -> list[LLItem]:
     """Longest first (an out-of-memory shows at once, and similar lengths share a batch: little padding)."""
-    order = sorted(items, key=lambda it: (-(len(it.context) + max(map(len, it.continuations), default=0)), it.index))
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return sorted(items, key=lambda it: (-(len(it.context) + max(map(len, it.continuations), default=0)), it.index))
+
+
+def chunks(items: list[T], size: Callable[[], int]) -> Iterator[list[T]]:
+    """Consecutive batches of `items`, each as long as `size()` says when it is taken (it can shrink)."""
+    start = 0
+    while start < len(items):
+        batch = items[start : start + size()]
+        start += len(batch)
+        yield batch
 
 
 @functools.lru_cache(maxsize=32)
