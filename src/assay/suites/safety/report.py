@@ -124,9 +124,10 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
             )
         out += [
             "",
-            f"- worst template: {a.get('worst_template')}: {_fmt(a.get('worst_rate'))} (interval simultaneous "
-            f"over the templates, as the worst is picked after the fact; its own interval "
-            f"{_fmt((a.get('worst_case') or {}).get('attack_success'))} is optimistic)",
+            f"- worst template: {a.get('worst_template')}: {_fmt(a.get('worst_rate'))}, on the prompts every "
+            "template has, with an interval simultaneous over the templates, since the worst is picked after the "
+            f"fact (the template's own interval, which ignores the pick: "
+            f"{_fmt((a.get('worst_case') or {}).get('attack_success'))})",
             f"- broken by at least one template: {_fmt(a.get('any_template'))}",
         ]
     elif task == "sycophancy":
