@@ -7,7 +7,9 @@ bounded by simultaneous intervals for all pairwise differences d_jk instead, mad
 with the studentised maximum (Romano & Wolf 2005): with c the `level` quantile over replicates of
 max_jk |d*_jk - d_jk| / se_jk, every pairwise difference lies in d_jk +- c se_jk together with probability
 `level`, and then the gap lies in [max(0, max_jk |d_jk| - c se_jk), max_jk |d_jk| + c se_jk]. Coverage is
-at least `level` (exactly it when the gap is 0); simulation tests check both. The largest of K quantities
+at least `level` asymptotically, and about `level` when the gap is 0: measured 0.947 for 4 equal groups of
+200, 0.935 for groups of 30-200 and 0.941 for 4 equal prompt formats on 100 samples
+(benchmarks/coverage_audit.py); conservative when the gap is large. The largest of K quantities
 (the worst of several attack templates, picked after seeing the data) gets the same treatment:
 max_k theta_k lies in [max_k (t_k - c se_k), max_k (t_k + c se_k)], where the interval of the picked
 quantity alone would be too optimistic.
