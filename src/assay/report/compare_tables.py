@@ -49,7 +49,9 @@ def _rows(c: Comparison) -> tuple[list[str], list[list[str]], list[str], list[li
 def _footer(c: Comparison) -> str:
     lines = [
         f"Paired by (sample id, epoch); p-values adjusted across all {len(c.pairs)} comparisons ({c.adjust}); "
-        f"models sharing a group letter are not significantly different at alpha={c.alpha}."
+        f"models sharing a group letter are not significantly different at alpha={c.alpha}. "
+        "p is the test each interval inverts (Bonett-Price z for 0/1 scores, else paired t), so p < alpha "
+        "exactly when the CI excludes 0; McNemar's exact test is beside it."
     ]
     lines += [f"warning: {w}" for w in c.warnings]
     return "\n".join(lines)
