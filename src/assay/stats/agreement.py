@@ -8,9 +8,8 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
-from assay.stats._dist import norm_ppf
 from assay.stats._validate import FloatArray, check_choice, check_level
-from assay.stats.estimate import Estimate
+from assay.stats.estimate import Estimate, _t_interval
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -62,8 +61,8 @@ def cohen_kappa(
         return kappa
     level = check_level(level)
     se = _kappa_se(observed, 1.0 - w / w.max(), kappa, x.size)
-    z = float(norm_ppf(0.5 + level / 2))
-    low, high = max(-1.0, kappa - z * se), min(1.0, kappa + z * se)
+    low, high = _t_interval(kappa, se, None, level)  # no df: the normal quantile
+    low, high = max(-1.0, low), min(1.0, high)
     return Estimate(kappa, se, low, high, int(x.size), method="fleiss_cohen_everitt", level=level)
 
 

@@ -38,6 +38,19 @@ def assign_bins(probs: FloatArray, edges: FloatArray) -> IntArray:
     return np.searchsorted(edges[1:-1], probs, side="left").astype(np.intp)
 
 
+def _binned(
+    probs: ArrayLike, correct: ArrayLike, n_bins: int, strategy: str
+) -> tuple[FloatArray, FloatArray, IntArray, float]:
+    """Checked probabilities, outcome - probability per item, each item's bin, and the ECE."""
+    p, y = _inputs(probs, correct)
+    check_choice(strategy, "strategy", ("uniform", "quantile"))
+    if not isinstance(n_bins, int) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    bins = assign_bins(p, bin_edges(p, n_bins, strategy))
+    gap = y - p
+    return p, gap, bins, float(np.sum(np.abs(np.bincount(bins, weights=gap, minlength=n_bins))) / p.size)
+
+
 def _ece_replicates(
     draw: Callable[[int], tuple[FloatArray, IntArray]], n: int, n_bins: int, n_resamples: int
 ) -> FloatArray:
@@ -79,13 +92,7 @@ def calibration_error(
     >>> round(calibration_error([0.9, 0.9, 0.2, 0.2], [1, 0, 0, 0], n_bins=2), 6)
     0.3
     """
-    p, y = _inputs(probs, correct)
-    check_choice(strategy, "strategy", ("uniform", "quantile"))
-    if not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
-    bins = assign_bins(p, bin_edges(p, n_bins, strategy))
-    gap = y - p
-    value = float(np.sum(np.abs(np.bincount(bins, weights=gap, minlength=n_bins))) / p.size)
+    p, gap, bins, value = _binned(probs, correct, n_bins, strategy)
     if not ci:
         return value
     level = check_level(level)
@@ -143,14 +150,9 @@ def calibration_test(
     >>> t.pvalue < 0.001 and round(t.ece, 2) == 0.35
     True
     """
-    p, y = _inputs(probs, correct)
-    check_choice(strategy, "strategy", ("uniform", "quantile"))
-    if not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    p, _, bins, observed = _binned(probs, correct, n_bins, strategy)
     level = check_level(level)
-    bins = assign_bins(p, bin_edges(p, n_bins, strategy))
     n = p.size
-    observed = float(np.sum(np.abs(np.bincount(bins, weights=y - p, minlength=n_bins))) / n)
     rng = np.random.default_rng(seed)
 
     def calibrated_outcomes(r: int) -> tuple[FloatArray, IntArray]:

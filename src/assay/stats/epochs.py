@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
-from assay.stats._dist import t_ppf
-from assay.stats._validate import FloatArray, check_level
-from assay.stats.estimate import Estimate, moment_interval
+from assay.stats._validate import FloatArray, check_level, is_binary
+from assay.stats.estimate import Estimate, design_effect_wilson, moment_interval
 from assay.stats.intervals import wilson_limits
 from assay.stats.results import fmt, table
 
@@ -111,15 +110,11 @@ def item_clustered_wilson(m: FloatArray, level: float = 0.95) -> tuple[float, fl
     total = int(k.sum())
     successes = int(np.nansum(m))
     if min(successes, total - successes) <= 1:
-        n_eff = float(n)
-    else:
-        n_w = n * n / float(np.sum(1.0 / k))
-        v = float(item_means.var(ddof=1)) / n
-        deff = max(1.0, v * (n_w - 1) / (p * (1 - p)))
-        q = 0.5 + level / 2
-        n_eff = n_w / deff * (float(t_ppf(q, n_w - 1)) / float(t_ppf(q, n - 1))) ** 2
-    lo, hi = wilson_limits(p, n_eff, level)
-    return float(lo), float(hi)
+        lo, hi = wilson_limits(p, n, level)
+        return float(lo), float(hi)
+    n_w = n * n / float(np.sum(1.0 / k))
+    v = float(item_means.var(ddof=1)) / n
+    return design_effect_wilson(p, n_w, max(1.0, v * (n_w - 1) / (p * (1 - p))), n - 1, level)
 
 
 def epochs_estimate(scores_by_sample: ArrayLike | Sequence[Sequence[float]], *, level: float = 0.95) -> EpochsResult:
@@ -155,7 +150,7 @@ def epochs_estimate(scores_by_sample: ArrayLike | Sequence[Sequence[float]], *, 
     within = float(np.nansum((m - item_means[:, None]) ** 2) / dof_within)
     between = max(0.0, float(item_means.var(ddof=1) - np.mean(within / k)))
     observed = m[~np.isnan(m)]
-    binary = bool(np.all((observed == 0) | (observed == 1)))
+    binary = is_binary(observed)
     est = moment_interval(item_means, clusters=None, level=level, method="t", clip=binary)
     if binary:
         lo, hi = item_clustered_wilson(m, level)

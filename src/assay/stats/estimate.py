@@ -24,8 +24,8 @@ class Estimate:
     `method` names how the interval was made (``t``, ``clt``, ``wilson``, ``clopper_pearson``, ``jeffreys``,
     ``clustered_t``, ``clustered_clt``, ``clustered_wilson``, ``bootstrap_percentile``, ``bootstrap_bca``,
     ``bootstrap_max_t`` (gaps, see `assay.stats.gaps`); a ``_nocorr`` suffix marks a clustered SE without
-    the CR1 factor). `df` is the degrees of freedom of a t
-    interval (and of the clustered Wilson's cluster count), else None.
+    the CR1 factor). `df` is the degrees of freedom of a t interval (and of the clustered Wilson's cluster
+    count), else None.
     """
 
     value: float
@@ -144,16 +144,23 @@ def mean_estimate(
     return moment_interval(x, clusters=clusters, level=level, method=method, correction=correction, clip=binary)
 
 
+def design_effect_wilson(p: float, n: float, deff: float, df: float, level: float) -> tuple[float, float]:
+    """Wilson's interval on the effective size n / deff, shrunk by Korn and Graubard's (1998) factor
+    (t_{n-1} / t_df)^2 for a variance estimated on `df` degrees of freedom (`n` as if scores were independent)."""
+    q = 0.5 + level / 2
+    df_factor = (float(t_ppf(q, n - 1)) / float(t_ppf(q, df))) ** 2 if n > 1 else 1.0
+    lo, hi = wilson_limits(p, n / deff * df_factor, level)
+    return float(lo), float(hi)
+
+
 def _clustered_wilson(x: FloatArray, clusters: ArrayLike, *, level: float, correction: str) -> Estimate:
     c = clustered_se(x, clusters, correction=correction)
     n, p = c.n, c.mean
     binomial_var = p * (1 - p) / n
     deff = max(1.0, c.se**2 / binomial_var) if binomial_var > 0 else 1.0
-    q = 0.5 + level / 2
-    df_factor = (float(t_ppf(q, n - 1)) / float(t_ppf(q, c.df))) ** 2 if n > 1 else 1.0
-    lo, hi = wilson_limits(p, n / deff * df_factor, level)
+    lo, hi = design_effect_wilson(p, n, deff, c.df, level)
     name = "clustered_wilson" + ("_nocorr" if correction == "none" else "")
-    return Estimate(p, c.se, float(lo), float(hi), n, n_clusters=c.n_clusters, method=name, level=level, df=c.df)
+    return Estimate(p, c.se, lo, hi, n, n_clusters=c.n_clusters, method=name, level=level, df=c.df)
 
 
 def moment_interval(

@@ -19,7 +19,8 @@ from numpy.typing import ArrayLike
 
 from assay.stats._validate import FloatArray, as_clusters, as_scores, check_level, is_binary
 from assay.stats.estimate import Estimate
-from assay.stats.gaps import max_gap_interval, rate_se_floor
+from assay.stats.gaps import max_gap_interval
+from assay.stats.intervals import agresti_coull_se
 
 
 def _rates(
@@ -79,8 +80,8 @@ def _estimate(
             nan = float("nan")
             return Estimate(0.0, nan, nan, nan, n, method="none (a group's rate is 0)", level=level)
         hits, size = next(iter(counts.values()))
-        smoothed = (hits + 2) / (size + 4)  # Agresti-Coull; the delta method takes the floor to the log scale
-        log_floor = np.sqrt((1 - smoothed) / (smoothed * (size + 4)))
+        # the delta method takes the Agresti-Coull floor to the log scale: se(log p) = se(p) / p
+        log_floor = agresti_coull_se(hits, size) / ((hits + 2) / (size + 4))
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = reps.min(axis=1) / reps.max(axis=1)
             # min / max = exp(-(max - min) of the log rates): the gap interval on the log scale, mapped back.
@@ -91,7 +92,7 @@ def _estimate(
     else:
         value = max(float(np.ptp(r)) for r in observed.values())
         stat = np.max([np.ptp(r, axis=1) for r in resampled.values()], axis=0)
-        floors = [_independent_pairs(rate_se_floor(hits, size)) for hits, size in counts.values()]
+        floors = [_independent_pairs(agresti_coull_se(hits, size)) for hits, size in counts.values()]
         low, high = max_gap_interval([(observed[k], resampled[k]) for k in counts], level, floors)
         high = min(high, 1.0)
     stat = stat[np.isfinite(stat)]

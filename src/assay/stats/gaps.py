@@ -23,15 +23,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from assay.stats._dist import norm_ppf
-from assay.stats._validate import check_level
+from assay.stats._validate import check_level, is_binary
 from assay.stats.estimate import Estimate
+from assay.stats.intervals import agresti_coull_se
+from assay.stats.paired import bonett_price
 
 __all__ = [
     "max_gap_interval",
     "max_interval",
     "paired_difference_se_floor",
     "paired_extreme",
-    "rate_se_floor",
     "resample_weights",
 ]
 
@@ -60,20 +61,12 @@ def _half_widths(
     return np.asarray(max(c, float(norm_ppf((1 + level) / 2))) * se, dtype=float)
 
 
-def rate_se_floor(hits: ArrayLike, size: ArrayLike) -> np.ndarray:
-    """Agresti-Coull standard errors of rates hits/size (never 0, so a rate of 0 or 1 keeps an interval)."""
-    n = np.asarray(size, dtype=float) + 4.0
-    p = (np.asarray(hits, dtype=float) + 2.0) / n
-    return np.asarray(np.sqrt(p * (1 - p) / n), dtype=float)
-
-
 def paired_difference_se_floor(matrix: np.ndarray) -> np.ndarray:
     """Bonett-Price standard errors of the paired differences of 0/1 rows j < k (pairs in np.triu_indices order)."""
     j, k = np.triu_indices(matrix.shape[0], 1)
-    n = matrix.shape[1]
-    p10 = ((matrix[j] * (1 - matrix[k])).sum(axis=1) + 1) / (n + 2)
-    p01 = (((1 - matrix[j]) * matrix[k]).sum(axis=1) + 1) / (n + 2)
-    return np.asarray(np.sqrt((p10 + p01 - (p10 - p01) ** 2) / (n + 2)), dtype=float)
+    n10 = (matrix[j] * (1 - matrix[k])).sum(axis=1)
+    n01 = ((1 - matrix[j]) * matrix[k]).sum(axis=1)
+    return np.asarray(bonett_price(n10, n01, matrix.shape[1])[1], dtype=float)
 
 
 def max_gap_interval(
@@ -163,14 +156,14 @@ def paired_extreme(
     n = m.shape[1]
     point = m.mean(axis=1)
     boot = resample_weights(n, n_resamples, seed) @ m.T / n
-    binary = bool(np.all((m == 0) | (m == 1)))
+    binary = is_binary(m)
     if statistic == "gap":
         value, stat = float(np.ptp(point)), np.ptp(boot, axis=1)
         floors = [paired_difference_se_floor(m)] if binary else None
         low, high = max_gap_interval([(point, boot)], level, floors)
     else:
         value, stat = float(point.max()), boot.max(axis=1)
-        low, high = max_interval(point, boot, level, rate_se_floor(m.sum(axis=1), n) if binary else None)
+        low, high = max_interval(point, boot, level, agresti_coull_se(m.sum(axis=1), n) if binary else None)
     if binary:
         low, high = max(low, 0.0), min(high, 1.0)
     se = float(np.std(stat, ddof=1))

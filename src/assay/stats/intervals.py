@@ -36,6 +36,17 @@ def wilson_limits(p: ArrayLike, n: ArrayLike, level: float) -> tuple[FloatArray,
     return np.where(pp == 0, 0.0, center - half), np.where(pp == 1, 1.0, center + half)
 
 
+def agresti_coull_se(hits: ArrayLike, n: ArrayLike) -> FloatArray:
+    """Agresti-Coull standard error of hits/n (two successes and two failures added): never 0, even at 0 or n.
+
+    >>> round(float(agresti_coull_se(0, 30)), 4)
+    0.0404
+    """
+    size = np.asarray(n, dtype=float) + 4.0
+    p = (np.asarray(hits, dtype=float) + 2.0) / size
+    return np.asarray(np.sqrt(p * (1 - p) / size), dtype=float)
+
+
 def binomial_interval(
     k: ArrayLike, n: ArrayLike, *, level: float = 0.95, method: str = "wilson"
 ) -> tuple[FloatArray, FloatArray]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from assay.stats._dist import binom_cdf, chi2_sf, norm_ppf, norm_sf, t_sf
+from assay.stats._dist import binom_cdf, chi2_sf, norm_sf, t_sf
 from assay.stats._validate import FloatArray, as_scores, check_choice, is_binary
-from assay.stats.estimate import Estimate, moment_interval
+from assay.stats.estimate import Estimate, _t_interval, moment_interval
 from assay.stats.results import fmt, table
 
 
@@ -61,16 +61,28 @@ def _pvalue(t: float, value: float, df: float | None) -> float:
 PAIRED_METHODS = ("auto", "t", "bonett_price")
 
 
-def _bonett_price(x: FloatArray, y: FloatArray, level: float) -> tuple[Estimate, float]:
-    """Bonett and Price's (2012) adjusted Wald interval for a difference of paired proportions, and its z."""
-    n = x.size
-    p10 = (float(np.sum((x == 1) & (y == 0))) + 1) / (n + 2)
-    p01 = (float(np.sum((x == 0) & (y == 1))) + 1) / (n + 2)
+def bonett_price(n10: ArrayLike, n01: ArrayLike, n: int) -> tuple[FloatArray, FloatArray]:
+    """Bonett and Price's (2012) adjusted centre and SE of a paired difference from its discordant counts.
+
+    One is added to each discordant count and two to n; arrays of counts give arrays.
+
+    >>> centre, se = bonett_price(3, 5, 50)
+    >>> round(float(centre), 4), round(float(se), 4)
+    (-0.0385, 0.0606)
+    """
+    p10 = (np.asarray(n10, dtype=float) + 1) / (n + 2)
+    p01 = (np.asarray(n01, dtype=float) + 1) / (n + 2)
     centre = p10 - p01
-    se = math.sqrt((p10 + p01 - centre**2) / (n + 2))
-    z = float(norm_ppf(0.5 + level / 2))
-    lo, hi = max(-1.0, centre - z * se), min(1.0, centre + z * se)
-    return Estimate(float(np.mean(x - y)), se, lo, hi, n, method="bonett_price", level=level), centre / se
+    return centre, np.sqrt((p10 + p01 - centre**2) / (n + 2))
+
+
+def _bonett_price(x: FloatArray, y: FloatArray, level: float) -> tuple[Estimate, float]:
+    """Bonett and Price's adjusted Wald interval for a difference of paired proportions, and its z."""
+    centre_arr, se_arr = bonett_price(np.sum((x == 1) & (y == 0)), np.sum((x == 0) & (y == 1)), x.size)
+    centre, se = float(centre_arr), float(se_arr)
+    lo, hi = _t_interval(centre, se, None, level)
+    low, high = max(-1.0, lo), min(1.0, hi)
+    return Estimate(float(np.mean(x - y)), se, low, high, x.size, method="bonett_price", level=level), centre / se
 
 
 def paired_difference(

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from numpy.typing import ArrayLike
 
-from assay.stats._dist import norm_ppf, norm_sf, t_sf
+from assay.stats._dist import norm_sf, t_sf
 from assay.stats._validate import FloatArray, as_scores, check_level, is_binary
 from assay.stats.estimate import Estimate, _t_interval, moment_interval
+from assay.stats.intervals import agresti_coull_se
 from assay.stats.results import fmt, table
 
 
@@ -81,7 +82,10 @@ def unpaired_difference(
     if binary and not clustered:
         return _agresti_caffo(x, y, ea, eb, level)
     value = ea.value - eb.value
-    se_a, se_b = (max(e.se, _agresti_coull_se(v)) if binary else e.se for e, v in ((ea, x), (eb, y)))
+    # a constant 0/1 group is not known exactly: floor its SE at the Agresti-Coull one
+    se_a, se_b = (
+        max(e.se, float(agresti_coull_se(v.sum(), v.size))) if binary else e.se for e, v in ((ea, x), (eb, y))
+    )
     se = math.sqrt(se_a**2 + se_b**2)
     assert ea.df is not None and eb.df is not None
     if se == 0.0:  # two constant groups of non-0/1 scores
@@ -97,19 +101,13 @@ def unpaired_difference(
     return UnpairedResult(difference, ea, eb, statistic, float(2 * t_sf(abs(statistic), df)))
 
 
-def _agresti_coull_se(x: FloatArray) -> float:
-    n = x.size + 4
-    p = (float(x.sum()) + 2) / n
-    return math.sqrt(p * (1 - p) / n)
-
-
 def _agresti_caffo(x: FloatArray, y: FloatArray, ea: Estimate, eb: Estimate, level: float) -> UnpairedResult:
     """Agresti-Caffo interval and z-test for the difference of two independent proportions."""
     pa, pb = (float(x.sum()) + 1) / (x.size + 2), (float(y.sum()) + 1) / (y.size + 2)
     se = math.sqrt(pa * (1 - pa) / (x.size + 2) + pb * (1 - pb) / (y.size + 2))
     adjusted = pa - pb
-    z = float(norm_ppf(0.5 + level / 2))
-    lo, hi = max(-1.0, adjusted - z * se), min(1.0, adjusted + z * se)
+    lo, hi = _t_interval(adjusted, se, None, level)  # no df: the normal quantile
+    lo, hi = max(-1.0, lo), min(1.0, hi)
     value = float(x.mean() - y.mean())
     difference = Estimate(value, se, lo, hi, x.size + y.size, method="agresti_caffo", level=level)
     statistic = adjusted / se
