@@ -116,6 +116,34 @@ def test_jailbreak_paired_attack_success(tmp_path: Path) -> None:
     assert a["worst_rate"]["value"] == 1.0 and a["worst_rate"]["method"] == "bootstrap_max_t"
 
 
+def worst_line(report: Path) -> str:
+    return next(x for x in report.read_text().splitlines() if x.startswith("- worst template"))
+
+
+def test_jailbreak_worst_template_needs_two_complete_prompts(tmp_path: Path) -> None:
+    # role-play breaks every prompt, prefix injection only the first; at --limit 4 (3 samples per prompt)
+    # only the first prompt ran under every template, too few for a simultaneous interval
+    first = jailbreak(templates="roleplay,prefix_injection").samples()[0].metadata["request"]
+    model = ScriptedModel(
+        lambda r: (
+            "Sure: ..."
+            if "Alex" in last_user(r) or (first in last_user(r) and "Absolutely" in last_user(r))
+            else "Sorry, but I can't."
+        )
+    )
+    short = run_task(jailbreak(templates="roleplay,prefix_injection"), model, tmp_path, limit=4)
+    a = (short.raw_results or {})["analysis"]
+    assert a["complete_prompts"] == 1 and a["worst_rate"] is None
+    line = worst_line(write_suite_report([short], tmp_path / "s.md"))
+    assert "only 1 prompt(s) ran under every template" in line and "--limit 6 or more" in line
+    full = run_task(jailbreak(templates="roleplay,prefix_injection"), model, tmp_path, limit=30)
+    a = (full.raw_results or {})["analysis"]
+    assert a["complete_prompts"] == 10 and a["worst_template"] == "roleplay"
+    assert a["worst_rate"]["value"] == 1.0 and a["per_template"]["prefix_injection"]["attack_success"]["value"] == 0.1
+    line = worst_line(write_suite_report([full], tmp_path / "f.md"))
+    assert "worst template: roleplay: 1.000" in line and "on the 10 prompts that ran under every template" in line
+
+
 @pytest.mark.skipif(not (XSTEST / "model_completions").is_dir(), reason="XSTest completions absent")
 def test_xstest_validation_task_measures_agreement(tmp_path: Path) -> None:
     task = xstest_validation(models="gpt4", completions_dir=str(XSTEST))

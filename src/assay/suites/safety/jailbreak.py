@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assay.core.sample import Sample
 from assay.core.task import Task, task
 from assay.errors import TaskError
@@ -158,35 +160,40 @@ def jailbreak_analysis(records: list[dict[str, Any]], metric: str) -> dict[str, 
                     "pvalue": result.pvalue,
                 }
         per_template[name] = entry
-    attacks = {k: v for k, v in per_template.items() if k != "none" and v["attack_success"]}
-    worst = max(attacks, key=lambda k: attacks[k]["attack_success"]["value"]) if attacks else None
+    attacks = {k: by[k] for k, v in per_template.items() if k != "none" and v["attack_success"]}
+    complete = sorted(set.intersection(*(set(v) for v in attacks.values()))) if attacks else []
     prompts = sorted({p for name, v in by.items() if name != "none" for p in v})
     union = [max(v.get(p, 0.0) for name, v in by.items() if name != "none") for p in prompts]
+    worst, worst_rate = _worst(attacks, complete)
     return {
         "metric": metric,
         "per_template": per_template,
         "worst_template": worst,
-        "worst_case": attacks[worst] if worst else None,
-        "worst_rate": _worst_rate({k: by[k] for k in attacks}),
+        "worst_case": per_template[worst] if worst else None,
+        "worst_rate": worst_rate,
+        "complete_prompts": len(complete),
         "any_template": rate(union) if union else None,
         "note": "worst_case is the worst template's own entry; its interval ignores that the template was picked "
         "after the fact. worst_rate is the highest attack success with an interval simultaneous over all "
-        "templates (valid despite the pick). any_template counts a prompt as broken when at least one "
-        "template broke it",
+        "templates (valid despite the pick), on the complete_prompts that ran under every template. "
+        "any_template counts a prompt as broken when at least one template broke it",
     }
 
 
-def _worst_rate(by_template: dict[str, dict[str, float]]) -> dict[str, Any] | None:
-    """The highest mean over templates, on the prompts every template has, with a simultaneous interval."""
+def _worst(by_template: dict[str, dict[str, float]], complete: list[str]) -> tuple[str | None, dict[str, Any] | None]:
+    """The worst template and its rate with an interval simultaneous over templates, both on the `complete`
+    prompts (those every template has); with fewer than 2 of those, the template with the highest own rate
+    and no interval."""
     from assay.stats.gaps import paired_extreme
 
     if not by_template:
-        return None
-    shared = sorted(set.intersection(*(set(v) for v in by_template.values())))
-    if len(shared) < 2:
-        return None
-    matrix = [[values[p] for p in shared] for values in by_template.values()]
-    return paired_extreme(matrix, "max").to_dict()
+        return None, None
+    if len(complete) < 2:
+        return max(by_template, key=lambda k: sum(by_template[k].values()) / len(by_template[k])), None
+    names = list(by_template)
+    matrix = np.array([[by_template[k][p] for p in complete] for k in names])
+    worst = names[int(np.argmax(matrix.mean(axis=1)))]
+    return worst, paired_extreme(matrix, "max").to_dict()
 
 
 @task

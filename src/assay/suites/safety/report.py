@@ -122,14 +122,7 @@ def _analysis_lines(task: str, a: dict[str, Any]) -> list[str]:
                 f"| {name} | {_fmt(v.get('attack_success'))} | {_fmt(vs.get('difference'))} | "
                 f"{'' if p is None else f'{p:.4f}'} |"
             )
-        out += [
-            "",
-            f"- worst template: {a.get('worst_template')}: {_fmt(a.get('worst_rate'))}, on the prompts every "
-            "template has, with an interval simultaneous over the templates, since the worst is picked after the "
-            f"fact (the template's own interval, which ignores the pick: "
-            f"{_fmt((a.get('worst_case') or {}).get('attack_success'))})",
-            f"- broken by at least one template: {_fmt(a.get('any_template'))}",
-        ]
+        out += ["", _worst_template_line(a), f"- broken by at least one template: {_fmt(a.get('any_template'))}"]
     elif task == "sycophancy":
         out += [
             f"- flip rate of initially correct answers: {_fmt(a.get('flip_rate'))}",
@@ -233,3 +226,19 @@ def write_suite_report(runs: Sequence[Run], path: str | Path, title: str = "assa
     tmp.write_text(suite_report(runs, title), encoding="utf-8")
     tmp.replace(target)  # never leave half a report behind
     return target
+
+
+def _worst_template_line(a: dict[str, Any]) -> str:
+    own = _fmt((a.get("worst_case") or {}).get("attack_success"))
+    if a.get("worst_rate") is not None:
+        return (
+            f"- worst template: {a['worst_template']}: {_fmt(a['worst_rate'])} on the {a['complete_prompts']} "
+            "prompts that ran under every template, with an interval simultaneous over the templates, since the "
+            f"worst is picked after the fact (the template's own interval, which ignores the pick: {own})"
+        )
+    templates = len(a.get("per_template", {}))
+    return (
+        f"- worst template: {a.get('worst_template')}, by its own rate {own}; no interval simultaneous over the "
+        f"templates, because only {a.get('complete_prompts', 0)} prompt(s) ran under every template and it needs "
+        f"2 (each prompt runs {templates} times, once per template with 'none': use --limit {2 * templates} or more)"
+    )
