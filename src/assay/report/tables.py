@@ -34,6 +34,10 @@ def run_table(run: Run) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=120, force_terminal=False).print(table)
     raw = (run.raw_results or {}).get("metrics", {})
-    warnings = [f"warning ({name}): {m['warning']}\n" for name, m in raw.items() if m.get("warning")]
+    by_text: dict[str, list[str]] = {}  # one line per warning, naming every metric it applies to
+    for name, m in raw.items():
+        if m.get("warning"):
+            by_text.setdefault(m["warning"], []).append(name)
+    warnings = [f"warning ({', '.join(names)}): {text}\n" for text, names in by_text.items()]
     footer = "".join(warnings) + f"status: {run.status}   run directory: {run.path}"
     return buffer.getvalue() + footer
