@@ -64,6 +64,11 @@ def run(
         str | None, typer.Option(help="suites: judge model (provider/model) for the tasks that use one")
     ] = None,
     judge_base_url: Annotated[str | None, typer.Option(help="suites: base URL of the judge's server")] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="sampling temperature for generating tasks (default: the task's, mostly 0)")
+    ] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="most tokens to generate (default: the task's)")] = None,
+    top_p: Annotated[float | None, typer.Option(help="nucleus sampling: keep this much probability mass")] = None,
 ) -> None:
     """Evaluate TASK, or a whole suite (safety, alignment, robustness, fairness), on each --model."""
     from assay.core.evaluate import evaluate_async, resume_async
@@ -89,6 +94,7 @@ def run(
             "cache": cache,
             "progress": not quiet,
             "on_run_start": current.append,
+            "sampling": {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p},
         }
         from assay.suites.registry import SUITES
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from assay.core.results import compute_results
 from assay.core.run import Run
 from assay.core.rundir import RESULTS, iter_records, new_run_dir, read_spec, write_json_atomic
 from assay.core.runner import Progress, RunOptions, Transform, run_samples
+from assay.core.sampling import check_sampling, with_sampling
 from assay.core.spec import build_spec, dataset_hash
 from assay.core.task import Task
 from assay.errors import RunDirError
@@ -47,11 +48,16 @@ async def evaluate_async(
     cache: bool = True,
     cache_path: Path | None = None,
     perturb: Sequence[str] = (),
+    sampling: Mapping[str, Any] | None = None,
     progress: bool = False,
     on_run_start: Callable[[Path], None] | None = None,
 ) -> list[Run]:
-    """Run `task` on each model in `model` (same samples for all); one `Run` per model."""
-    resolved = resolve_task(task, task_args)
+    """Run `task` on each model in `model` (same samples for all); one `Run` per model.
+
+    `sampling` overrides the task's sampling settings (`temperature`, `max_tokens`, `top_p`), e.g.
+    `{"temperature": 0.7}` with `epochs=5` to measure within-question variance."""
+    sampling = check_sampling(sampling)
+    resolved = with_sampling(resolve_task(task, task_args), sampling)
     resolved.samples()  # dataset errors first, before any model is built
     task_ref = resolved.ref or resolved.name
     models = [model] if isinstance(model, str) else list(model)
@@ -84,6 +90,7 @@ async def evaluate_async(
             {
                 **{k: v for k, v in asdict(options).items() if k not in ("cache_path", "exclude_ids", "variants")},
                 "perturb": list(perturb),
+                "sampling": sampling,
                 "exclude_ids": sorted(options.exclude_ids),
                 "max_connections": max_connections,
                 "timeout": timeout,
@@ -102,7 +109,7 @@ async def resume_async(run_dir: str | Path, *, progress: bool = False, cache_pat
     path = Path(run_dir)
     spec = read_spec(path)
     t, m, r = spec["task"], spec["model"], spec["run"]
-    resolved = resolve_task(t["ref"], t.get("args") or {})
+    resolved = with_sampling(resolve_task(t["ref"], t.get("args") or {}), r.get("sampling"))
     if dataset_hash(resolved.samples()) != t["dataset_hash"]:
         raise RunDirError(
             f"the dataset of task {t['ref']!r} changed since {path} was started",

@@ -106,9 +106,13 @@ async def run_suite_async(
     one Markdown report beside the run directories. `judge` (a model string; `judge_base_url` for an
     OpenAI-compatible server) judges the tasks that take one and is validated against human labels.
     `task_args` go to every task of the suite that takes them (`{"mode": "generate"}` for a chat endpoint
-    without log-probabilities); one that no task takes is an error."""
+    without log-probabilities); one that no task takes is an error. `sampling` (temperature, max_tokens,
+    top_p) goes to every task that generates; log-likelihood tasks keep theirs."""
     from assay.core.discovery import resolve_task
     from assay.core.evaluate import evaluate_async
+    from assay.core.sampling import check_sampling, generates
+
+    sampling = check_sampling(kwargs.pop("sampling", None))
 
     models = [model] if isinstance(model, str) else list(model)
     entries = _entries(name, judge)
@@ -129,6 +133,7 @@ async def run_suite_async(
             perturb=list(entry.perturb),
             limit=limit if limit is not None else entry.limit,
             log_dir=log_dir,
+            sampling=sampling if generates(task) else None,
             **kwargs,
         )
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
