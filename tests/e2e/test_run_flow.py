@@ -4,13 +4,12 @@ export, several models, the cache, transient faults, outages, kill -9, Ctrl-C, a
 import json
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from tests.cli_helpers import ASSAY, run_cli
+from tests.cli_helpers import ASSAY, records, run_cli, run_dirs, wait_for_records
 from tests.servers.faulty_openai import FaultyOpenAIServer
 
 TASKS = '''
@@ -39,14 +38,6 @@ def tasks_file(tmp_path: Path) -> Path:
     f = tmp_path / "tasks.py"
     f.write_text(TASKS)
     return f
-
-
-def run_dirs(log_dir: Path) -> list[Path]:
-    return sorted(p for p in log_dir.iterdir() if (p / "spec.json").is_file())
-
-
-def records(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
 
 
 def base_args(tasks_file: Path, server: FaultyOpenAIServer, log_dir: Path, n: int = 40) -> list[str]:
@@ -137,17 +128,6 @@ def test_transient_faults_do_not_change_results(tmp_path: Path, server: FaultyOp
         json.loads((c / "results.json").read_text())["metrics"]
         == json.loads((f / "results.json").read_text())["metrics"]
     )
-
-
-def wait_for_records(run_parent: Path, at_least: int, timeout: float = 60) -> Path:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dirs = run_dirs(run_parent) if run_parent.exists() else []
-        log = dirs[0] / "samples.jsonl" if dirs else None
-        if log is not None and log.exists() and log.read_bytes().count(b"\n") >= at_least:
-            return dirs[0]
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {at_least} records after {timeout} s")
 
 
 def assert_complete_once(run_dir: Path, n: int) -> None:

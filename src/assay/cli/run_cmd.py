@@ -59,7 +59,9 @@ def run(
     ] = None,
     cache: Annotated[bool, typer.Option("--cache/--no-cache", help="use the request cache")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-    resume: Annotated[Path | None, typer.Option(help="continue an interrupted run directory")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="continue an interrupted run directory, or a suite's manifest (.json)")
+    ] = None,
     judge: Annotated[
         str | None, typer.Option(help="suites: judge model (provider/model) for the tasks that use one")
     ] = None,
@@ -73,10 +75,13 @@ def run(
     """Evaluate TASK, or a whole suite (safety, alignment, robustness, fairness), on each --model."""
     from assay.core.evaluate import evaluate_async, resume_async
 
-    current: list[Path] = [resume] if resume is not None else []
+    current: list[Path] = [resume] if resume is not None else []  # where to resume from, newest last
     coroutine: Coroutine[Any, Any, list[Run]]
     report: list[Path] = []
-    if resume is not None:
+    if resume is not None and resume.is_file():  # a suite's manifest
+        current.append(resume)
+        coroutine = _resumed_suite(resume, not quiet, report)
+    elif resume is not None:
         coroutine = _as_list(resume_async(resume, progress=not quiet))
     else:
         if task is None or not model:
@@ -101,7 +106,9 @@ def run(
         task_args = _key_values(task_arg or [], kind="task", option="-T", example="mode=generate")
         if task in SUITES:
             judging = {"judge": judge, "judge_base_url": judge_base_url, "task_args": task_args}
-            coroutine = _suite(task, model, limit, {**common, **judging}, report)
+            # the suite's manifest, not its current run, is what resumes the whole suite
+            suite_common = {**common, **judging, "on_run_start": None, "on_suite_start": current.append}
+            coroutine = _suite(task, model, limit, suite_common, report)
         elif judge or judge_base_url:
             raise ConfigError("--judge and --judge-base-url are for suites", fix="for one task, write -T judge=MODEL")
         else:
@@ -143,6 +150,14 @@ async def _suite(
     from assay.suites.registry import run_suite_async
 
     result = await run_suite_async(name, models, limit=limit, **common)
+    report.append(result.report)
+    return result.runs
+
+
+async def _resumed_suite(manifest: Path, progress: bool, report: list[Path]) -> list[Run]:
+    from assay.suites.registry import resume_suite_async
+
+    result = await resume_suite_async(manifest, progress=progress)
     report.append(result.report)
     return result.runs
 

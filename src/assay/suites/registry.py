@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from assay.core.run import Run
 from assay.core.task import Task
 from assay.errors import ConfigError
+from assay.suites.manifest import SuiteManifest
 from assay.suites.robustness import SUITES as PERTURBATION_SUITES
 from assay.suites.robustness import SuiteEntry
 from assay.suites.safety.report import JUDGE_VALIDATION
@@ -100,6 +100,7 @@ async def run_suite_async(
     judge: str | None = None,
     judge_base_url: str | None = None,
     task_args: Mapping[str, Any] | None = None,
+    on_suite_start: Callable[[Path], None] | None = None,
     **kwargs: Any,
 ) -> SuiteResult:
     """Run every task of suite `name` on each model (keyword arguments go to `evaluate_async`), then write
@@ -107,40 +108,102 @@ async def run_suite_async(
     OpenAI-compatible server) judges the tasks that take one and is validated against human labels.
     `task_args` go to every task of the suite that takes them (`{"mode": "generate"}` for a chat endpoint
     without log-probabilities); one that no task takes is an error. `sampling` (temperature, max_tokens,
-    top_p) goes to every task that generates; log-likelihood tasks keep theirs."""
-    from assay.core.discovery import resolve_task
-    from assay.core.evaluate import evaluate_async
-    from assay.core.sampling import check_sampling, generates
+    top_p) goes to every task that generates; log-likelihood tasks keep theirs.
 
-    sampling = check_sampling(kwargs.pop("sampling", None))
+    The suite's manifest (`on_suite_start` receives its path) lets `resume_suite_async` finish an
+    interrupted suite."""
+    from assay.core.sampling import check_sampling
 
     models = [model] if isinstance(model, str) else list(model)
-    entries = _entries(name, judge)
+    sampling = check_sampling(kwargs.pop("sampling", None))
     extra = dict(task_args or {})
+    planned = _plan(name, judge, judge_base_url, extra)  # a bad argument costs no model calls and no files
+    manifest = SuiteManifest.create(
+        log_dir, name, models, limit=limit, judge=judge, judge_base_url=judge_base_url, task_args=extra,
+        sampling=sampling, options=kwargs,
+    )  # fmt: skip
+    if on_suite_start is not None:
+        on_suite_start(manifest.path)
+    return await _run_planned(manifest, planned, kwargs)
+
+
+async def resume_suite_async(
+    manifest_path: str | Path,
+    *,
+    progress: bool = False,
+    cache_path: Path | None = None,
+    on_run_start: Callable[[Path], None] | None = None,
+) -> SuiteResult:
+    """Finish an interrupted suite: its complete runs are kept, an interrupted run is resumed in place, the
+    runs it never started are started, and the report is written."""
+    manifest = SuiteManifest.load(manifest_path)
+    planned = _plan(manifest.suite, manifest.judge, manifest.judge_base_url, manifest.task_args)
+    runtime = {"progress": progress, "cache_path": cache_path, "on_run_start": on_run_start}
+    return await _run_planned(manifest, planned, {**manifest.options, **runtime})
+
+
+Planned = list[tuple[SuiteEntry, Task]]
+
+
+def _plan(name: str, judge: str | None, judge_base_url: str | None, extra: dict[str, Any]) -> Planned:
+    """Every task of the suite, built before any runs."""
+    from assay.core.discovery import resolve_task
+
+    entries = _entries(name, judge)
     _check_task_args(name, entries, extra)
-    planned: list[tuple[SuiteEntry, Task]] = []
-    for entry in entries:  # every task is built before any runs, so a bad argument costs no model calls
+    planned: Planned = []
+    for entry in entries:
         own = {k: v for k, v in extra.items() if k in _accepted(entry.task)}
         args = {**entry.task_args, **own, **_judge_args(entry.task, judge, judge_base_url)}
         planned.append((entry, resolve_task(entry.task, args)))
+    return planned
+
+
+async def _run_planned(manifest: SuiteManifest, planned: Planned, kwargs: dict[str, Any]) -> SuiteResult:
+    from assay.core.evaluate import evaluate_async, resume_async
+    from assay.core.sampling import generates
+
+    hook = kwargs.pop("on_run_start", None)
+
+    def started(run_dir: Path) -> None:
+        manifest.add_run(run_dir)
+        if hook is not None:
+            hook(run_dir)
+
     runs: list[Run] = []
     for entry, task in planned:
-        validation = entry.task in JUDGE_VALIDATION.get(name, [])
-        runs += await evaluate_async(
-            task,
-            # A validation task grades stored completions and never calls the model: run it once.
-            models[:1] if validation else models,
-            perturb=list(entry.perturb),
-            limit=limit if limit is not None else entry.limit,
-            log_dir=log_dir,
-            sampling=sampling if generates(task) else None,
-            **kwargs,
-        )
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    report = _reporter(name)(runs, Path(log_dir) / f"{name}-report-{stamp}.md")
-    return SuiteResult(name, runs, report)
+        # A validation task grades stored completions and never calls the model: run it once.
+        validation = entry.task in JUDGE_VALIDATION.get(manifest.suite, [])
+        for model in manifest.models[:1] if validation else manifest.models:
+            existing = manifest.find_run(task.name, model)
+            if existing is not None and Run(existing).status == "complete":
+                runs.append(Run(existing))
+            elif existing is not None:
+                if hook is not None:
+                    hook(existing)
+                show, cache_path = kwargs.get("progress", False), kwargs.get("cache_path")
+                runs.append(await resume_async(existing, progress=show, cache_path=cache_path))
+            else:
+                runs += await evaluate_async(
+                    task,
+                    [model],
+                    perturb=list(entry.perturb),
+                    limit=manifest.limit if manifest.limit is not None else entry.limit,
+                    log_dir=manifest.path.parent,
+                    sampling=manifest.sampling if generates(task) else None,
+                    on_run_start=started,
+                    **kwargs,
+                )
+    report = _reporter(manifest.suite)(runs, manifest.report_path)
+    manifest.finish(report)
+    return SuiteResult(manifest.suite, runs, report)
 
 
 def run_suite(name: str, model: str | Sequence[str], **kwargs: Any) -> SuiteResult:
     """Synchronous `run_suite_async`."""
     return asyncio.run(run_suite_async(name, model, **kwargs))
+
+
+def resume_suite(manifest_path: str | Path, **kwargs: Any) -> SuiteResult:
+    """Synchronous `resume_suite_async`."""
+    return asyncio.run(resume_suite_async(manifest_path, **kwargs))

@@ -1,0 +1,61 @@
+"""An interrupted suite resumes from its manifest: finished runs are kept, the interrupted run continues in
+place, the runs it never started are started, no finished sample is asked again, and one report is written."""
+
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+from tests.cli_helpers import ASSAY, records, run_cli, run_dirs, wait_for_records
+from tests.servers.faulty_openai import FaultyOpenAIServer
+
+
+def test_ctrl_c_in_a_suite_then_resume_the_whole_suite(tmp_path: Path) -> None:
+    log_dir = tmp_path / "runs"
+    with FaultyOpenAIServer(latency_ms=40) as server:
+        args = ["run", "safety", "--model", "openai/t", "--base-url", server.url, "--limit", "30", "--no-cache"]
+        proc = subprocess.Popen(
+            [*ASSAY, *args, "--max-connections", "2", "-q", "--log-dir", str(log_dir)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for_records(log_dir, 5)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 130, stderr
+        (manifest,) = log_dir.glob("safety-suite-*.json")
+        assert f"assay run --resume {manifest}" in stderr and "Traceback" not in stderr
+        saved = sum(len(records(d)) for d in run_dirs(log_dir))
+        assert 5 <= saved < 90 and not list(log_dir.glob("*.md"))
+        server.reset()
+
+        resumed = run_cli("run", "--resume", str(manifest), "-q")
+        assert resumed.returncode == 0, resumed.stderr
+        asked_again = server.stats()["requests"]
+
+    dirs = run_dirs(log_dir)
+    assert sorted(json.loads((d / "spec.json").read_text())["task"]["name"] for d in dirs) == [
+        "harmful",
+        "jailbreak",
+        "xstest",
+    ]  # one run per task: the interrupted one continued in place, none started twice
+    for d in dirs:
+        ids = [r["sample_id"] for r in records(d)]
+        assert len(ids) == 30 == len(set(ids))
+        assert json.loads((d / "spec.json").read_text())["status"] == "complete"
+    assert asked_again == 90 - saved  # only what was not saved is asked for
+    state = json.loads(manifest.read_text())
+    assert state["status"] == "complete" and sorted(state["runs"]) == sorted(d.name for d in dirs)
+    (report,) = log_dir.glob("safety-report-*.md")
+    assert state["report"] == report.name and f"suite report: {report}" in resumed.stdout
+    assert "## xstest" in report.read_text() and "## jailbreak" in report.read_text()
+
+    again = run_cli("run", "--resume", str(manifest), "-q")  # a finished suite: nothing is run again
+    assert again.returncode == 0 and len(run_dirs(log_dir)) == 3
+
+
+def test_resume_refuses_a_file_that_is_not_a_suite_manifest(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.json"
+    bogus.write_text('{"hello": 1}')
+    r = run_cli("run", "--resume", str(bogus))
+    assert r.returncode == 2 and "is not a suite manifest" in r.stderr and "Traceback" not in r.stderr
