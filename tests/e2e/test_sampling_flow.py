@@ -54,12 +54,21 @@ def test_sampling_overrides_reach_the_server_and_survive_resume(tmp_path: Path) 
 def test_a_suite_applies_sampling_to_its_generating_tasks_only(tmp_path: Path) -> None:
     with FaultyOpenAIServer() as server:
         args = ["run", "alignment", "--model", "openai/t", "--base-url", server.url, "--limit", "4", "-q"]
-        done = run_cli(*args, "--temperature", "0.5", "--log-dir", str(tmp_path))
+        done = run_cli(*args, "--temperature", "0.5", "--epochs", "2", "--log-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
-    specs = {s["task"]["name"]: s for s in (json.loads(p.read_text()) for p in tmp_path.glob("*/spec.json"))}
+    dirs = {json.loads(f.read_text())["task"]["name"]: f.parent for f in tmp_path.glob("*/spec.json")}
+    specs = {name: json.loads((d / "spec.json").read_text()) for name, d in dirs.items()}
     assert specs["sycophancy"]["task"]["config"]["temperature"] == 0.5
     assert specs["sycophancy"]["run"]["sampling"] == {"temperature": 0.5}
     assert specs["truthfulqa_mc"]["run"]["sampling"] == {}  # scored by log-likelihood: nothing to sample
+    epochs = [json.loads(line)["epoch"] for line in (dirs["sycophancy"] / "samples.jsonl").read_text().splitlines()]
+    assert sorted(epochs) == [1] * 4 + [2] * 4  # --epochs reaches the suite's tasks
+
+
+def test_per_task_options_are_refused_on_a_suite(tmp_path: Path) -> None:
+    r = run_cli("run", "robustness", "--model", "openai/t", "--perturb", "typo", "--log-dir", str(tmp_path))
+    assert r.returncode == 2 and "--perturb cannot apply to the robustness suite" in r.stderr
+    assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
 def test_sampling_on_a_loglikelihood_task_or_out_of_range_is_refused(tmp_path: Path) -> None:

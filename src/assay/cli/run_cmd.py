@@ -105,7 +105,15 @@ def run(
 
         task_args = _key_values(task_arg or [], kind="task", option="-T", example="mode=generate")
         if task in SUITES:
-            judging = {"judge": judge, "judge_base_url": judge_base_url, "task_args": task_args}
+            per_task = {"--sample-id": sample_id, "--exclude-samples": exclude_samples, "--perturb": perturb}
+            if any(per_task.values()):
+                given = ", ".join(k for k, v in per_task.items() if v)
+                raise ConfigError(
+                    f"{given} cannot apply to the {task} suite: its tasks have different samples, and the "
+                    "robustness and fairness suites choose their own perturbations",
+                    fix=f"run one task with {given} instead (assay list tasks)",
+                )
+            judging = {"judge": judge, "judge_base_url": judge_base_url, "task_args": task_args, "epochs": epochs}
             # the suite's manifest, not its current run, is what resumes the whole suite
             suite_common = {**common, **judging, "on_run_start": None, "on_suite_start": current.append}
             coroutine = _suite(task, model, limit, suite_common, report)
