@@ -27,6 +27,9 @@ def test_ctrl_c_in_a_suite_then_resume_the_whole_suite(tmp_path: Path) -> None:
         assert f"assay run --resume {manifest}" in stderr and "Traceback" not in stderr
         saved = sum(len(records(d)) for d in run_dirs(log_dir))
         assert 5 <= saved < 90 and not list(log_dir.glob("*.md"))
+        assert json.loads(manifest.read_text())["status"] == "interrupted"
+        shown = run_cli("show", str(manifest)).stdout
+        assert f"suite safety: interrupted   finish with: assay run --resume {manifest}" in shown
         server.reset()
 
         resumed = run_cli("run", "--resume", str(manifest), "-q")
@@ -50,6 +53,8 @@ def test_ctrl_c_in_a_suite_then_resume_the_whole_suite(tmp_path: Path) -> None:
     assert state["report"] == report.name and f"suite report: {report}" in resumed.stdout
     assert "## xstest" in report.read_text() and "## jailbreak" in report.read_text()
 
+    shown = run_cli("show", str(manifest)).stdout
+    assert f"suite safety: complete   report: {report}" in shown and shown.count("status: complete") == 3
     again = run_cli("run", "--resume", str(manifest), "-q")  # a finished suite: nothing is run again
     assert again.returncode == 0 and len(run_dirs(log_dir)) == 3
 

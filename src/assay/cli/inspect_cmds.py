@@ -20,10 +20,20 @@ def list_cmd(what: Annotated[str, typer.Argument(help="what to list: tasks")] = 
         typer.echo(f"{name:<24} {doc}")
 
 
-def show(run_dir: Annotated[Path, typer.Argument(help="a run directory")]) -> None:
+def show(run_dir: Annotated[Path, typer.Argument(help="a run directory, or a suite's manifest (.json)")]) -> None:
     """Print a run's results: value ± CI, n and the interval method, per metric and group."""
     from assay.core.run import read_run
 
+    if run_dir.is_file():  # a suite: each of its runs, then where it stands
+        from assay.suites.manifest import SuiteManifest
+
+        manifest = SuiteManifest.load(run_dir)
+        for name in manifest.runs:
+            typer.echo(read_run(manifest.path.parent / name).summary())
+        report = f"   report: {manifest.path.parent / manifest.report}" if manifest.report else ""
+        resume = "" if manifest.status == "complete" else f"   finish with: assay run --resume {run_dir}"
+        typer.echo(f"suite {manifest.suite}: {manifest.status}{report}{resume}")
+        return
     typer.echo(read_run(run_dir).summary())
 
 

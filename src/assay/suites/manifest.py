@@ -105,6 +105,10 @@ class SuiteManifest:
                 return self.path.parent / name
         return None
 
+    def set_status(self, status: str) -> None:
+        self.status = status
+        self.save()
+
     def finish(self, report: Path) -> None:
         self.status, self.report = "complete", report.name
         self.save()

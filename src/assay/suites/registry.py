@@ -160,15 +160,33 @@ def _plan(name: str, judge: str | None, judge_base_url: str | None, extra: dict[
 
 
 async def _run_planned(manifest: SuiteManifest, planned: Planned, kwargs: dict[str, Any]) -> SuiteResult:
-    from assay.core.evaluate import evaluate_async, resume_async
-    from assay.core.sampling import generates
-
     hook = kwargs.pop("on_run_start", None)
 
     def started(run_dir: Path) -> None:
         manifest.add_run(run_dir)
         if hook is not None:
             hook(run_dir)
+
+    manifest.set_status("running")
+    try:
+        runs = await _run_each(manifest, planned, kwargs, started, hook)
+    except BaseException as exc:  # the manifest says the suite stopped, and why
+        manifest.set_status("failed" if isinstance(exc, Exception) else "interrupted")
+        raise
+    report = _reporter(manifest.suite)(runs, manifest.report_path)
+    manifest.finish(report)
+    return SuiteResult(manifest.suite, runs, report)
+
+
+async def _run_each(
+    manifest: SuiteManifest,
+    planned: Planned,
+    kwargs: dict[str, Any],
+    started: Callable[[Path], None],
+    hook: Callable[[Path], None] | None,
+) -> list[Run]:
+    from assay.core.evaluate import evaluate_async, resume_async
+    from assay.core.sampling import generates
 
     runs: list[Run] = []
     for entry, task in planned:
@@ -194,9 +212,7 @@ async def _run_planned(manifest: SuiteManifest, planned: Planned, kwargs: dict[s
                     on_run_start=started,
                     **kwargs,
                 )
-    report = _reporter(manifest.suite)(runs, manifest.report_path)
-    manifest.finish(report)
-    return SuiteResult(manifest.suite, runs, report)
+    return runs
 
 
 def run_suite(name: str, model: str | Sequence[str], **kwargs: Any) -> SuiteResult:
