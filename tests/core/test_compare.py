@@ -10,7 +10,7 @@ from statsmodels.stats.multitest import multipletests
 from tests.cli_helpers import run_cli
 from tests.run_factory import make_run
 
-from assay.core.compare import compare_runs
+from assay.core.compare import MetricView, compare_runs
 from assay.core.run import read_run
 from assay.errors import RunDirError
 
@@ -118,3 +118,24 @@ def test_cli_refusal_is_a_clean_error(tmp_path: Path) -> None:
     b = make_run(tmp_path, "b", {"accuracy": [1.0, 1.0]}, task="t2")
     r = run_cli("compare", str(a), str(b))
     assert r.returncode == 2 and "different tasks" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_metric_views_select_records_and_cluster_them(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    a, b = (rng.random(120) < 0.7).astype(float), (rng.random(120) < 0.5).astype(float)
+    topics = [f"t{i % 6}" for i in range(120)]
+    ra = make_run(tmp_path, "a", {"accuracy": a.tolist()}, clusters=topics)
+    rb = make_run(tmp_path, "b", {"accuracy": b.tolist()}, clusters=topics)
+    even = MetricView("accuracy", "even questions", lambda r: int(r["sample_id"][1:]) % 2 == 0)
+    unclustered = MetricView("accuracy", "every question, unclustered", cluster=lambda r: r["sample_id"])
+    c = compare_runs([read_run(ra), read_run(rb)], metrics=[even, unclustered])
+    by_name = {p.metric: p for p in c.pairs}
+    picked = by_name["even questions"]
+    assert picked.n_pairs == 60 and picked.result.difference.value == pytest.approx(np.mean(a[::2] - b[::2]))
+    assert picked.result.difference.n_clusters == 3  # even ids fall in topics t0, t2, t4
+    assert set(c.estimates) == {"even questions", "every question, unclustered"}
+    whole = by_name["every question, unclustered"].result.difference
+    assert whole.n_clusters is None and whole.method == "bonett_price"  # one sample per cluster: not clustered
+    assert [p.adjusted_pvalue for p in c.pairs] == pytest.approx(
+        list(multipletests([p.result.pvalue for p in c.pairs], method="holm")[1])
+    )  # adjusted across the views together

@@ -64,3 +64,19 @@ def test_resume_refuses_a_file_that_is_not_a_suite_manifest(tmp_path: Path) -> N
     bogus.write_text('{"hello": 1}')
     r = run_cli("run", "--resume", str(bogus))
     assert r.returncode == 2 and "is not a suite manifest" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_suite_on_two_models_compares_them_sample_by_sample(tmp_path: Path) -> None:
+    with FaultyOpenAIServer() as server:  # answers by prompt, so both "models" agree on every prompt
+        common = ["--base-url", server.url, "--limit", "24", "-q", "--log-dir", str(tmp_path)]
+        done = run_cli("run", "safety", "--model", "openai/a", "--model", "openai/b", *common)
+    assert done.returncode == 0, done.stderr
+    (manifest,) = tmp_path.glob("safety-suite-*.json")
+    comparisons = json.loads(manifest.read_text())["comparisons"]
+    assert set(comparisons) == {"xstest", "harmful", "jailbreak"}
+    over = next(p for p in comparisons["xstest"]["pairs"] if p["metric"] == "over-refusal (safe prompts)")
+    d = over["difference"]
+    assert (over["a"], over["b"], d["value"]) == ("openai/a", "openai/b", 0.0)
+    assert d["ci_low"] < 0 < d["ci_high"]  # agreeing on every prompt is not proof of equal rates
+    text = next(tmp_path.glob("safety-report-*.md")).read_text()
+    assert "## Model comparisons (paired, sample by sample)" in text and "| over-refusal (safe prompts) |" in text

@@ -158,3 +158,21 @@ def test_bonett_price_pvalue_agrees_with_its_interval() -> None:
         for level in (0.9, 0.95):
             e = paired_difference(x, y, level=level)
             assert (e.pvalue < 1 - level) == (e.difference.ci_low > 0 or e.difference.ci_high < 0)
+
+
+def test_clustered_binary_agreement_keeps_an_interval() -> None:
+    # two models that agree on all 40 questions (8 clusters): the clustered SE is 0, but 40 agreements do
+    # not prove the accuracies equal; the SE is Bonett-Price's with no discordant pairs, sqrt(2) / (n + 2)
+    a = np.array([1.0, 0.0] * 20)
+    clusters = np.repeat(np.arange(8), 5)
+    r = paired_difference(a, a.copy(), clusters=clusters)
+    d = r.difference
+    half = sps.t.ppf(0.975, 7) * np.sqrt(2) / 42
+    assert d.value == 0.0 and d.se == pytest.approx(np.sqrt(2) / 42)
+    assert (d.ci_low, d.ci_high) == pytest.approx((-half, half)) and r.pvalue == 1.0
+    # ordinary clustered data are untouched: the SE is statsmodels' cluster-robust one
+    rng = np.random.default_rng(0)
+    x, y = (rng.random(200) < 0.6).astype(float), (rng.random(200) < 0.5).astype(float)
+    groups = np.repeat(np.arange(20), 10)
+    fit = sm.OLS(x - y, np.ones(200)).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert paired_difference(x, y, clusters=groups).difference.se == pytest.approx(fit.bse[0], rel=1e-6)

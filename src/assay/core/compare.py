@@ -11,6 +11,7 @@ alpha share a group letter.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -24,6 +25,25 @@ from assay.stats import adjust_pvalues, mcnemar, paired_difference, unpaired_dif
 from assay.stats.estimate import Estimate
 from assay.stats.paired import PairedResult
 from assay.stats.unpaired import UnpairedResult
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """A metric on the records `where` selects (all when None), shown as `label` (default: the metric),
+    clustered by `cluster(record)` (default: the record's cluster, else its sample).
+
+    >>> MetricView("refused", "over-refusal", lambda r: r["metadata"]["label"] == "safe").name
+    'over-refusal'
+    """
+
+    metric: str
+    label: str | None = None
+    where: Callable[[dict[str, Any]], bool] | None = None
+    cluster: Callable[[dict[str, Any]], str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.metric
 
 
 @dataclass
@@ -75,16 +95,16 @@ class Comparison:
         }
 
 
-def _scores_by_key(run: Run, metric: str) -> tuple[dict[RecordKey, float], dict[RecordKey, str]]:
+def _scores_by_key(run: Run, view: MetricView) -> tuple[dict[RecordKey, float], dict[RecordKey, str]]:
     values: dict[RecordKey, float] = {}
     clusters: dict[RecordKey, str] = {}
     for r in run.records():
-        v = (r.get("scores") or {}).get(metric)
-        if v is None:
+        v = (r.get("scores") or {}).get(view.metric)
+        if v is None or (view.where is not None and not view.where(r)):
             continue
         key = record_key(r)
         values[key] = float(v)
-        cluster = r.get("cluster")
+        cluster = view.cluster(r) if view.cluster is not None else r.get("cluster")
         clusters[key] = str(cluster) if cluster is not None else str(r["sample_id"])
     return values, clusters
 
@@ -115,19 +135,24 @@ def check_comparable(runs: list[Run]) -> None:
 
 
 def compare_runs(
-    runs: list[Run], *, metrics: list[str] | None = None, adjust: str = "holm", alpha: float = 0.05
+    runs: list[Run],
+    *,
+    metrics: Sequence[str | MetricView] | None = None,
+    adjust: str = "holm",
+    alpha: float = 0.05,
 ) -> Comparison:
-    """Pair every two runs on each metric; see the module docstring for the method."""
+    """Pair every two runs on each metric (a name, or a `MetricView` of some records); see the module
+    docstring for the method. p-values are adjusted across every metric and pair together."""
     check_comparable(runs)
     labels = labels_for(runs)
-    metrics = metrics or list(runs[0].spec["task"]["metrics"])
+    views = [m if isinstance(m, MetricView) else MetricView(m) for m in metrics or runs[0].spec["task"]["metrics"]]
     notes: list[str] = []
     estimates: dict[str, dict[str, Estimate]] = {}
     pairs: list[PairComparison] = []
-    per_metric_scores: dict[str, list[tuple[dict[RecordKey, float], dict[RecordKey, str]]]] = {}
-    for metric in metrics:
-        per_metric_scores[metric] = [_scores_by_key(run, metric) for run in runs]
-        key_sets = [set(v) for v, _ in per_metric_scores[metric]]
+    for view in views:
+        metric = view.name
+        scores = [_scores_by_key(run, view) for run in runs]
+        key_sets = [set(v) for v, _ in scores]
         common = set.intersection(*key_sets)
         if not common:
             raise RunDirError(f"the runs share no scored samples on metric {metric!r}", fix="check the runs' --limit")
@@ -135,9 +160,10 @@ def compare_runs(
             counts = ", ".join(f"{lab}: {len(k)}" for lab, k in zip(labels, key_sets, strict=True))
             notes.append(f"{metric}: sample sets differ ({counts}); comparing the {len(common)} records all runs share")
         keys = sorted(common)
-        clusters = np.array([per_metric_scores[metric][0][1][k] for k in keys])
-        use_clusters = clusters if len(set(clusters.tolist())) < len(keys) else None
-        arrays = [np.array([v[k] for k in keys]) for v, _ in per_metric_scores[metric]]
+        clusters = np.array([scores[0][1][k] for k in keys])
+        # one cluster holding every record leaves no between-cluster variance to estimate: compare unclustered
+        use_clusters = clusters if 1 < len(set(clusters.tolist())) < len(keys) else None
+        arrays = [np.array([v[k] for k in keys]) for v, _ in scores]
         from assay.stats import mean_estimate
 
         estimates[metric] = {
@@ -153,7 +179,8 @@ def compare_runs(
         adjusted = adjust_pvalues([p.result.pvalue for p in pairs], method=adjust)
         for p, q in zip(pairs, adjusted, strict=True):
             p.adjusted_pvalue = float(q)
-    groups = {m: _group_letters(labels, estimates[m], [p for p in pairs if p.metric == m], alpha) for m in metrics}
+    names = [v.name for v in views]
+    groups = {m: _group_letters(labels, estimates[m], [p for p in pairs if p.metric == m], alpha) for m in names}
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return Comparison(runs[0].task, labels, estimates, pairs, groups, adjust, alpha, notes)

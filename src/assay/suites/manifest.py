@@ -3,7 +3,8 @@ of its runs starts, so that an interrupted suite resumes (`assay run --resume MA
 finished run and still writes its one report.
 
 It records how the suite was called (models, limit, judge, suite-wide task arguments, sampling, the model
-and connection options) and the run directories it has started, by name inside LOG_DIR.
+and connection options), the run directories it has started, by name inside LOG_DIR, and, once complete,
+the report's name and the paired model comparisons shown in it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class SuiteManifest:
     runs: list[str] = field(default_factory=list)
     status: str = "running"
     report: str | None = None
+    comparisons: dict[str, Any] = field(default_factory=dict)  # task -> paired model comparison (2+ models)
 
     @classmethod
     def create(
@@ -109,6 +111,6 @@ class SuiteManifest:
         self.status = status
         self.save()
 
-    def finish(self, report: Path) -> None:
-        self.status, self.report = "complete", report.name
+    def finish(self, report: Path, comparisons: dict[str, Any]) -> None:
+        self.status, self.report, self.comparisons = "complete", report.name, comparisons
         self.save()

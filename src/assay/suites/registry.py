@@ -22,6 +22,7 @@ from typing import Any
 from assay.core.run import Run
 from assay.core.task import Task
 from assay.errors import ConfigError
+from assay.suites.comparisons import comparison_lines, suite_comparisons
 from assay.suites.manifest import SuiteManifest
 from assay.suites.robustness import SUITES as PERTURBATION_SUITES
 from assay.suites.robustness import SuiteEntry
@@ -34,14 +35,14 @@ SUITES: dict[str, list[SuiteEntry]] = {
 }
 
 
-def _reporter(name: str) -> Callable[[Sequence[Run], Path], Path]:
+def _reporter(name: str) -> Callable[[Sequence[Run], Path, list[str]], Path]:
     if name in TASK_SUITES:
         from assay.suites.safety.report import write_suite_report
 
-        return lambda runs, path: write_suite_report(runs, path, title=f"assay {name} suite report")
+        return lambda runs, path, extra: write_suite_report(runs, path, f"assay {name} suite report", extra)
     from assay.suites.robustness.report import write_suite_report as write_perturbation_report
 
-    return lambda runs, path: write_perturbation_report(runs, path, suite=name)
+    return lambda runs, path, extra: write_perturbation_report(runs, path, suite=name, extra=extra)
 
 
 def _accepted(task: str) -> set[str]:
@@ -173,8 +174,9 @@ async def _run_planned(manifest: SuiteManifest, planned: Planned, kwargs: dict[s
     except BaseException as exc:  # the manifest says the suite stopped, and why
         manifest.set_status("failed" if isinstance(exc, Exception) else "interrupted")
         raise
-    report = _reporter(manifest.suite)(runs, manifest.report_path)
-    manifest.finish(report)
+    comparisons = suite_comparisons(runs)
+    report = _reporter(manifest.suite)(runs, manifest.report_path, comparison_lines(comparisons))
+    manifest.finish(report, {task: c.to_dict() for task, c in comparisons.items()})
     return SuiteResult(manifest.suite, runs, report)
 
 

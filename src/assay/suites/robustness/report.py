@@ -181,8 +181,11 @@ def _winobias_lines(analysis: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_suite_report(runs: Sequence[Any], path: str | Path, *, suite: str | None = None) -> Path:
-    """Write the Markdown report of a suite's runs (`Run` objects or run directories) to `path`.
+def write_suite_report(
+    runs: Sequence[Any], path: str | Path, *, suite: str | None = None, extra: Sequence[str] = ()
+) -> Path:
+    """Write the Markdown report of a suite's runs (`Run` objects or run directories) to `path`, with the
+    Markdown lines `extra` at the end.
 
     Every headline number is printed as value [95% CI] (n) with what it was validated against; the numbers
     come from each run's results.json (robustness sections are computed from samples.jsonl if absent).
@@ -204,6 +207,7 @@ def write_suite_report(runs: Sequence[Any], path: str | Path, *, suite: str | No
             lines += _bbq_lines(s["analysis"])
         elif "n_pairs" in s["analysis"] and "n_unpaired" in s["analysis"]:
             lines += _winobias_lines(s["analysis"])
+    lines += ["", *extra]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
     tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

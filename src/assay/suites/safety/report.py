@@ -216,14 +216,17 @@ def suite_report(runs: Sequence[Run], title: str = "assay suite report") -> str:
     return "\n".join(lines)
 
 
-def write_suite_report(runs: Sequence[Run], path: str | Path, title: str = "assay suite report") -> Path:
-    """Write the suite's Markdown report to `path` (a file, or a folder to hold `report.md`); returns the file."""
+def write_suite_report(
+    runs: Sequence[Run], path: str | Path, title: str = "assay suite report", extra: Sequence[str] = ()
+) -> Path:
+    """Write the suite's Markdown report to `path` (a file, or a folder to hold `report.md`), with the
+    Markdown lines `extra` at the end; returns the file."""
     target = Path(path)
     if target.is_dir() or target.suffix == "":
         target = target / "report.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(suite_report(runs, title), encoding="utf-8")
+    tmp.write_text(suite_report(runs, title) + "".join(f"{line}\n" for line in extra), encoding="utf-8")
     tmp.replace(target)  # never leave half a report behind
     return target
 
