@@ -80,3 +80,8 @@ def test_a_suite_on_two_models_compares_them_sample_by_sample(tmp_path: Path) ->
     assert d["ci_low"] < 0 < d["ci_high"]  # agreeing on every prompt is not proof of equal rates
     text = next(tmp_path.glob("safety-report-*.md")).read_text()
     assert "## Model comparisons (paired, sample by sample)" in text and "| over-refusal (safe prompts) |" in text
+
+
+def test_resume_refuses_options_that_would_change_the_run(tmp_path: Path) -> None:
+    r = run_cli("run", "--resume", str(tmp_path), "--limit", "5", "--temperature", "0.5")
+    assert r.returncode == 2 and "--limit, --temperature cannot change it" in r.stderr

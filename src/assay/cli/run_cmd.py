@@ -78,6 +78,19 @@ def run(
     current: list[Path] = [resume] if resume is not None else []  # where to resume from, newest last
     coroutine: Coroutine[Any, Any, list[Run]]
     report: list[Path] = []
+    if resume is not None:
+        run_defining = {
+            "TASK": task, "--model": model, "--base-url": base_url, "--model-arg": model_arg, "-T": task_arg,
+            "--epochs": epochs, "--limit": limit, "--sample-id": sample_id, "--exclude-samples": exclude_samples,
+            "--perturb": perturb, "--judge": judge, "--judge-base-url": judge_base_url,
+            "--temperature": temperature, "--max-tokens": max_tokens, "--top-p": top_p,
+        }  # fmt: skip
+        changes = [name for name, value in run_defining.items() if value is not None and value != []]
+        if changes:
+            raise ConfigError(
+                f"--resume continues a run as it was started, so {', '.join(changes)} cannot change it",
+                fix="drop them to resume, or start a new run with them",
+            )
     if resume is not None and resume.is_file():  # a suite's manifest
         current.append(resume)
         coroutine = _resumed_suite(resume, not quiet, report)
