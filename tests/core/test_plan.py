@@ -46,3 +46,10 @@ def test_inputs_from_two_runs(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     expected = sample_size(0.05, sd_diff=got.sd_diff, design_effect=got.design_effect)
     assert f": {expected}" in r.stdout and "50 clusters" in r.stdout
+
+
+def test_two_runs_that_always_agree_say_what_to_do(tmp_path: Path) -> None:
+    scores = {"accuracy": [1.0, 0.0, 1.0, 1.0] * 10}
+    ra, rb = make_run(tmp_path, "a", scores), make_run(tmp_path, "b", scores)
+    r = run_cli("plan", "--delta", "0.05", "--from-run", str(ra), "--from-run", str(rb))
+    assert r.returncode == 2 and "no variance to plan from" in r.stderr and "--paired-rho" in r.stderr

@@ -58,6 +58,12 @@ def inputs_from_runs(runs: list[Run], metric: str | None = None) -> PlanInputs:
     if len(per_run) == 2:
         b = np.array([per_run[1][i][0] for i in common])
         sd_diff = float(np.std(a - b, ddof=1))
+        if sd_diff == 0:
+            raise RunDirError(
+                f"{runs[0].path} and {runs[1].path} score every shared sample the same on {metric!r}, so the "
+                "paired difference has no variance to plan from",
+                fix="plan from one run (--from-run once) with --paired-rho, or give --baseline and --paired-rho",
+            )
         if np.std(b) > 0:
             correlation = float(np.corrcoef(a, b)[0, 1])
     return PlanInputs(metric, len(common), sd, sd_diff, correlation, deff, n_clusters)
