@@ -24,6 +24,10 @@ _EXPORTS = {
     "evaluate_async": "assay.core.evaluate",
     "resume": "assay.core.evaluate",
     "resume_async": "assay.core.evaluate",
+    "run_suite": "assay.suites.registry",
+    "run_suite_async": "assay.suites.registry",
+    "resume_suite": "assay.suites.registry",
+    "resume_suite_async": "assay.suites.registry",
     "read_run": "assay.core.run",
     "Run": "assay.core.run",
     "resolve_task": "assay.core.discovery",
@@ -59,6 +63,10 @@ __all__ = [
     "resolve_task",
     "resume",
     "resume_async",
+    "resume_suite",
+    "resume_suite_async",
+    "run_suite",
+    "run_suite_async",
     "task",
 ]
 
@@ -75,6 +83,7 @@ if TYPE_CHECKING:
     from assay.models.registry import get_model
     from assay.scorers.base import Score, Scorer
     from assay.stats.estimate import Estimate
+    from assay.suites.registry import resume_suite, resume_suite_async, run_suite, run_suite_async
 
 
 def __getattr__(name: str) -> Any:

@@ -85,3 +85,18 @@ def test_a_suite_on_two_models_compares_them_sample_by_sample(tmp_path: Path) ->
 def test_resume_refuses_options_that_would_change_the_run(tmp_path: Path) -> None:
     r = run_cli("run", "--resume", str(tmp_path), "--limit", "5", "--temperature", "0.5")
     assert r.returncode == 2 and "--limit, --temperature cannot change it" in r.stderr
+
+
+def test_the_python_api_runs_and_resumes_a_suite(tmp_path: Path) -> None:
+    import assay
+
+    with FaultyOpenAIServer() as server:
+        result = assay.run_suite(
+            "safety", "openai/t", base_url=server.url, limit=12, log_dir=tmp_path, cache_path=tmp_path / "c.sqlite"
+        )
+        assert [r.task for r in result.runs] == ["xstest", "harmful", "jailbreak"]
+        asked = server.stats()["requests"]
+        again = assay.resume_suite(result.manifest, cache_path=tmp_path / "c.sqlite")
+        assert server.stats()["requests"] == asked  # a finished suite asks for nothing
+    assert again.report == result.report and result.report.read_text().startswith("# assay safety suite report")
+    assert [r.path for r in again.runs] == [r.path for r in result.runs]

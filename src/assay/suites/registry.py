@@ -90,6 +90,7 @@ class SuiteResult:
     name: str
     runs: list[Run]
     report: Path
+    manifest: Path  # for resume_suite, and the paired model comparisons
 
 
 async def run_suite_async(
@@ -177,7 +178,7 @@ async def _run_planned(manifest: SuiteManifest, planned: Planned, kwargs: dict[s
     comparisons = suite_comparisons(runs)
     report = _reporter(manifest.suite)(runs, manifest.report_path, comparison_lines(comparisons))
     manifest.finish(report, {task: c.to_dict() for task, c in comparisons.items()})
-    return SuiteResult(manifest.suite, runs, report)
+    return SuiteResult(manifest.suite, runs, report, manifest.path)
 
 
 async def _run_each(
