@@ -17,8 +17,10 @@ def make_run(
     clusters: list[str] | None = None,
     ids: list[str] | None = None,
     epochs: int = 1,
+    variants: dict[str, dict[str, list[float]]] | None = None,
 ) -> Path:
-    """One record per (sample, epoch); `scores[metric][k]` is record k's value (epoch-major order)."""
+    """One record per (sample, epoch); `scores[metric][k]` is record k's value (epoch-major order).
+    `variants[name]` gives the scores of perturbed copies of the same records, in the same layout."""
     n_records = len(next(iter(scores.values())))
     n_samples = n_records // epochs
     ids = ids or [f"s{i}" for i in range(n_samples)]
@@ -32,18 +34,19 @@ def make_run(
     write_json_atomic(run_dir / "spec.json", spec)
     log = SampleLog(run_dir)
     records = []
-    for k in range(n_records):
-        i = k % n_samples
-        rec: dict[str, Any] = {
-            "sample_id": ids[i],
-            "epoch": k // n_samples + 1,
-            "variant": "",
-            "scores": {m: v[k] for m, v in scores.items()},
-        }
-        if clusters is not None:
-            rec["cluster"] = clusters[i]
-        log.append(rec)
-        records.append(rec)
+    for variant, variant_scores in {"": scores, **(variants or {})}.items():
+        for k in range(n_records):
+            i = k % n_samples
+            rec: dict[str, Any] = {
+                "sample_id": ids[i],
+                "epoch": k // n_samples + 1,
+                "variant": variant,
+                "scores": {m: v[k] for m, v in variant_scores.items()},
+            }
+            if clusters is not None:
+                rec["cluster"] = clusters[i]
+            log.append(rec)
+            records.append(rec)
     log.close()
     write_json_atomic(run_dir / "results.json", compute_results(records, list(scores)))
     return run_dir

@@ -74,7 +74,7 @@ def test_a_suite_on_two_models_compares_them_sample_by_sample(tmp_path: Path) ->
     (manifest,) = tmp_path.glob("safety-suite-*.json")
     comparisons = json.loads(manifest.read_text())["comparisons"]
     assert set(comparisons) == {"xstest", "harmful", "jailbreak"}
-    over = next(p for p in comparisons["xstest"]["pairs"] if p["metric"] == "over-refusal (safe prompts)")
+    over = next(p for p in comparisons["xstest"]["models"]["pairs"] if p["metric"] == "over-refusal (safe prompts)")
     d = over["difference"]
     assert (over["a"], over["b"], d["value"]) == ("openai/a", "openai/b", 0.0)
     assert d["ci_low"] < 0 < d["ci_high"]  # agreeing on every prompt is not proof of equal rates

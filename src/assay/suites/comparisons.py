@@ -1,16 +1,30 @@
-"""Paired model comparisons for a suite run on several models: each task's headline numbers, every model
-against every other, sample by sample (`assay.core.compare`), with p-values Holm-adjusted across all of a
-task's comparisons. Perturbed and counterfactual variants are left out: the clean samples are compared."""
+"""Paired model comparisons for a suite run on several models, every model against every other, sample by
+sample, with p-values Holm-adjusted across all of a task's comparisons:
+
+- each task's headline numbers on its clean samples (`assay.core.compare`);
+- for perturbed tasks, each model's drop under each perturbation against the other's (clean minus perturbed,
+  per sample, then paired across models: a difference in differences), which says whether one model is more
+  robust than the other, not only more accurate."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
-from assay.core.compare import Comparison, MetricView, compare_runs
+from assay.core.compare import Comparison, MetricView, compare_runs, labels_for
+from assay.core.results import per_sample_scores, usable_clusters
 from assay.core.run import Run
 
-__all__ = ["comparison_lines", "headline_views", "suite_comparisons"]
+__all__ = [
+    "DropComparison",
+    "TaskComparison",
+    "comparison_lines",
+    "drop_comparison",
+    "headline_views",
+    "suite_comparisons",
+]
 
 # Tasks that grade stored completions, not the model: nothing to compare.
 NOT_COMPARED = ("xstest_validation",)
@@ -55,24 +69,93 @@ def headline_views(task: str, metrics: Sequence[str]) -> list[MetricView]:
     return [MetricView(m, where=_clean) for m in metrics]
 
 
-def suite_comparisons(runs: Sequence[Run]) -> dict[str, Comparison]:
-    """Task name -> the paired comparison of its runs, for every task that ran on two or more models."""
+@dataclass
+class DropComparison:
+    """Per perturbation and pair of models: a's drop (clean - perturbed, per sample) minus b's, paired by sample."""
+
+    task: str
+    rows: list[dict[str, Any]]  # metric, variant, a, b, n, difference (Estimate dict), pvalue, adjusted_pvalue
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "rows": self.rows}
+
+
+def drop_comparison(runs: Sequence[Run], metrics: Sequence[str]) -> DropComparison | None:
+    """The difference in drops between every two runs under each perturbation they share (None without any)."""
+    from assay.stats import adjust_pvalues, paired_difference
+    from assay.stats.paired import agreement_floor, t_pvalue
+
+    records = [list(run.records()) for run in runs]
+    variants = sorted({r.get("variant", "") for r in records[0]} - {""})
+    if not variants:
+        return None
+    labels = labels_for(list(runs))
+    rows: list[dict[str, Any]] = []
+    for metric in metrics:
+        clean = [_by_sample(recs, metric, "") for recs in records]
+        for variant in variants:
+            perturbed = [_by_sample(recs, metric, variant) for recs in records]
+            for i, j in combinations(range(len(runs)), 2):
+                ids = sorted(set(clean[i]) & set(clean[j]) & set(perturbed[i]) & set(perturbed[j]))
+                if len(ids) < 2:
+                    continue
+                drop_a = [clean[i][k][0] - perturbed[i][k][0] for k in ids]
+                drop_b = [clean[j][k][0] - perturbed[j][k][0] for k in ids]
+                clusters = usable_clusters([clean[i][k][1] for k in ids])
+                # drops are differences, not 0/1 scores, even where they happen to be only 0 and 1: always t
+                result = paired_difference(drop_a, drop_b, clusters=clusters, method="t")
+                difference = result.difference
+                binary = all(v[0] in (0.0, 1.0) for table in (clean[i], clean[j], perturbed[i], perturbed[j])
+                             for v in table.values())  # fmt: skip
+                if binary:  # both models unmoved on every sample still leaves an interval
+                    difference = agreement_floor(difference, bound=2.0)
+                rows.append(
+                    {"metric": metric, "variant": variant, "a": labels[i], "b": labels[j], "n": len(ids),
+                     "difference": difference.to_dict(), "pvalue": t_pvalue(difference)}
+                )  # fmt: skip
+    for row, adjusted in zip(rows, adjust_pvalues([r["pvalue"] for r in rows], method="holm"), strict=True):
+        row["adjusted_pvalue"] = float(adjusted)
+    return DropComparison(runs[0].task, rows) if rows else None
+
+
+def _by_sample(records: list[dict[str, Any]], metric: str, variant: str) -> dict[str, tuple[float, str | None]]:
+    """Sample id -> (its score averaged over epochs, its cluster) for one variant."""
+    ids, values, clusters = per_sample_scores(records, metric, variant)
+    return {i: (sum(v) / len(v), c) for i, v, c in zip(ids, values, clusters, strict=True)}
+
+
+@dataclass
+class TaskComparison:
+    """A task's paired model comparisons: headline numbers, and drops under perturbation where it has any."""
+
+    models: Comparison
+    drops: DropComparison | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"models": self.models.to_dict(), "drops": self.drops.to_dict() if self.drops else None}
+
+
+def suite_comparisons(runs: Sequence[Run]) -> dict[str, TaskComparison]:
+    """Task name -> the paired comparisons of its runs, for every task that ran on two or more models."""
     by_task: dict[str, list[Run]] = {}
     for run in runs:
         if run.task not in NOT_COMPARED:
             by_task.setdefault(run.task, []).append(run)
-    return {
-        task: compare_runs(group, metrics=headline_views(task, list(group[0].spec["task"]["metrics"])))
-        for task, group in by_task.items()
-        if len(group) >= 2
-    }
+    out = {}
+    for task, group in by_task.items():
+        if len(group) >= 2:
+            metrics = list(group[0].spec["task"]["metrics"])
+            out[task] = TaskComparison(
+                compare_runs(group, metrics=headline_views(task, metrics)), drop_comparison(group, metrics)
+            )
+    return out
 
 
 def _interval(e: dict[str, Any]) -> str:
     return f"{e['value']:+.3f} [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}] (n={e['n']}; {e['method']})"
 
 
-def comparison_lines(comparisons: dict[str, Comparison]) -> list[str]:
+def comparison_lines(comparisons: dict[str, TaskComparison]) -> list[str]:
     """The report's Markdown section (nothing when no task ran on two models)."""
     if not comparisons:
         return []
@@ -82,10 +165,12 @@ def comparison_lines(comparisons: dict[str, Comparison]) -> list[str]:
         "Each row is model a - model b on the same samples (clean samples only): the paired difference with its "
         "interval and the p-value of the test it inverts (assay.stats.paired_difference: Bonett-Price for 0/1 "
         "scores, clustered where the task has clusters), Holm-adjusted across the task's rows, and McNemar's "
-        "exact test for unclustered 0/1 scores.",
+        "exact test for unclustered 0/1 scores. Under perturbations, each row is a's drop minus b's drop "
+        "(clean - perturbed, per sample; positive: a loses more), paired by sample (t interval).",
         "",
     ]
-    for task, comparison in comparisons.items():
+    for task, both in comparisons.items():
+        comparison = both.models
         lines += [
             f"### {task}",
             "",
@@ -100,4 +185,17 @@ def comparison_lines(comparisons: dict[str, Comparison]) -> list[str]:
             )
         lines += [f"- {w}" for w in comparison.warnings]
         lines.append("")
+        if both.drops is not None:
+            lines += [
+                f"#### {task}: drop under each perturbation, a - b",
+                "",
+                "| metric | perturbation | a - b | difference in drops [95% CI] | p | p (holm) |",
+                "|---|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {r['metric']} | {r['variant']} | {r['a']} - {r['b']} | {_interval(r['difference'])} | "
+                f"{r['pvalue']:.4f} | {r['adjusted_pvalue']:.4f} |"
+                for r in both.drops.rows
+            ]
+            lines.append("")
     return lines
