@@ -97,3 +97,8 @@ def test_show_on_a_non_run_directory(tmp_path: Path) -> None:
 
 def test_run_without_model(tmp_path: Path) -> None:
     assert_clean_error(run_cli("run", "mmlu"), "--model")
+
+
+def test_unknown_task_argument_lists_what_the_task_takes(tmp_path: Path) -> None:
+    r = run_cli("run", "mmlu", "--model", "openai/x", "-T", "nope=1", "--log-dir", str(tmp_path))
+    assert_clean_error(r, "unexpected keyword argument 'nope'", "it takes: subjects=None, fewshot=0, mode=")

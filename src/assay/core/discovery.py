@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -109,5 +110,15 @@ def _call(factory: TaskFactory, task_args: dict[str, Any], spec: str) -> Task:
     try:
         result = factory(**task_args)
     except TypeError as exc:
-        raise TaskError(f"bad task arguments for {spec}: {exc}", fix="check the -T key=value task arguments") from exc
+        raise TaskError(f"bad task arguments for {spec}: {exc}", fix=_task_args_fix(factory)) from exc
     return result
+
+
+def _task_args_fix(factory: TaskFactory) -> str:
+    """What the factory takes, with defaults, for an error about -T arguments."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return "check the -T key=value task arguments"
+    taken = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}" for p in params]
+    return f"it takes: {', '.join(taken)}" if taken else "it takes no arguments: drop -T"
