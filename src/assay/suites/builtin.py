@@ -8,7 +8,7 @@ from assay.models.base import GenerateConfig
 
 @task
 def mmlu(subjects: str | None = None, fewshot: int = 0, mode: str = "loglikelihood") -> Task:
-    """MMLU, bundled slice: 4-way multiple choice, by log-likelihood (acc, acc_norm) or generation."""
+    """MMLU, bundled slice: 4-way multiple choice, by the answer letters' log-likelihood (acc) or generation."""
     from assay.core.template import multiple_choice_template
     from assay.scorers import choice, letter_choice
     from assay.suites.mmlu import mmlu_samples
