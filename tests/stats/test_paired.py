@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 
-from assay.stats import mcnemar, paired_difference
+from assay.stats import drop_difference, mcnemar, paired_difference
 
 
 def test_matches_scipy_ttest_rel() -> None:
@@ -176,3 +176,32 @@ def test_clustered_binary_agreement_keeps_an_interval() -> None:
     groups = np.repeat(np.arange(20), 10)
     fit = sm.OLS(x - y, np.ones(200)).fit(cov_type="cluster", cov_kwds={"groups": groups})
     assert paired_difference(x, y, clusters=groups).difference.se == pytest.approx(fit.bse[0], rel=1e-6)
+
+
+def test_drop_difference_is_a_paired_t_on_the_drops() -> None:
+    rng = np.random.default_rng(8)
+    ca, cb = (rng.random(150) < 0.7).astype(float), (rng.random(150) < 0.6).astype(float)
+    pa, pb = np.where(rng.random(150) < 0.2, 0.0, ca), np.where(rng.random(150) < 0.05, 0.0, cb)
+    r = drop_difference(ca, pa, cb, pb)
+    oracle = sps.ttest_rel(ca - pa, cb - pb)
+    assert r.difference.value == pytest.approx(np.mean((ca - pa) - (cb - pb)))
+    assert r.pvalue == pytest.approx(oracle.pvalue) and r.difference.method == "t"
+    # neither model moves: no difference, and an interval all the same
+    still = drop_difference(ca, ca, cb, cb)
+    assert still.difference.value == 0.0 and still.difference.ci_low < 0 < still.difference.ci_high
+    assert still.pvalue == 1.0
+    with pytest.raises(ValueError, match="same questions"):
+        drop_difference(ca, pa[:-1], cb, pb)
+
+
+def test_drop_difference_covers_the_true_difference() -> None:
+    rng = np.random.default_rng(9)
+    truth = 0.7 * 0.2 - 0.7 * 0.05  # a loses 20% of its right answers under the perturbation, b 5%
+    hits = 0
+    for _ in range(600):
+        ca = (rng.random(100) < 0.7).astype(float)
+        cb = np.where(rng.random(100) < 0.8, ca, (rng.random(100) < 0.7).astype(float))  # correlated models
+        pa, pb = np.where(rng.random(100) < 0.2, 0.0, ca), np.where(rng.random(100) < 0.05, 0.0, cb)
+        d = drop_difference(ca, pa, cb, pb).difference
+        hits += d.ci_low <= truth <= d.ci_high
+    assert 0.92 <= hits / 600 <= 0.975

@@ -19,7 +19,7 @@ from assay.stats.fairness import (
 from assay.stats.gaps import paired_extreme
 from assay.stats.intervals import binomial_interval, exact_coverage
 from assay.stats.multiplicity import adjust_pvalues
-from assay.stats.paired import McNemarResult, PairedResult, mcnemar, paired_difference
+from assay.stats.paired import McNemarResult, PairedResult, drop_difference, mcnemar, paired_difference
 from assay.stats.power import minimum_detectable_effect, sample_size
 from assay.stats.unpaired import UnpairedResult, unpaired_difference
 
@@ -43,6 +43,7 @@ __all__ = [
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "design_effect",
+    "drop_difference",
     "epochs_estimate",
     "equal_opportunity_difference",
     "equalized_odds_difference",

@@ -82,8 +82,7 @@ class DropComparison:
 
 def drop_comparison(runs: Sequence[Run], metrics: Sequence[str]) -> DropComparison | None:
     """The difference in drops between every two runs under each perturbation they share (None without any)."""
-    from assay.stats import adjust_pvalues, paired_difference
-    from assay.stats.paired import agreement_floor, t_pvalue
+    from assay.stats import adjust_pvalues, drop_difference
 
     records = [list(run.records()) for run in runs]
     variants = sorted({r.get("variant", "") for r in records[0]} - {""})
@@ -99,19 +98,12 @@ def drop_comparison(runs: Sequence[Run], metrics: Sequence[str]) -> DropComparis
                 ids = sorted(set(clean[i]) & set(clean[j]) & set(perturbed[i]) & set(perturbed[j]))
                 if len(ids) < 2:
                     continue
-                drop_a = [clean[i][k][0] - perturbed[i][k][0] for k in ids]
-                drop_b = [clean[j][k][0] - perturbed[j][k][0] for k in ids]
+                scores = ([table[k][0] for k in ids] for table in (clean[i], perturbed[i], clean[j], perturbed[j]))
                 clusters = usable_clusters([clean[i][k][1] for k in ids])
-                # drops are differences, not 0/1 scores, even where they happen to be only 0 and 1: always t
-                result = paired_difference(drop_a, drop_b, clusters=clusters, method="t")
-                difference = result.difference
-                binary = all(v[0] in (0.0, 1.0) for table in (clean[i], clean[j], perturbed[i], perturbed[j])
-                             for v in table.values())  # fmt: skip
-                if binary:  # both models unmoved on every sample still leaves an interval
-                    difference = agreement_floor(difference, bound=2.0)
+                result = drop_difference(*scores, clusters=clusters)
                 rows.append(
                     {"metric": metric, "variant": variant, "a": labels[i], "b": labels[j], "n": len(ids),
-                     "difference": difference.to_dict(), "pvalue": t_pvalue(difference)}
+                     "difference": result.difference.to_dict(), "pvalue": result.pvalue}
                 )  # fmt: skip
     for row, adjusted in zip(rows, adjust_pvalues([r["pvalue"] for r in rows], method="holm"), strict=True):
         row["adjusted_pvalue"] = float(adjusted)
