@@ -1,6 +1,6 @@
 """Monte Carlo coverage audit of assay.stats: do its 95% intervals hold the truth 95% of the time?
 
-    python benchmarks/coverage_audit.py                  # 31 cells, 20,000 runs each (~3 minutes on 2 cores)
+    python benchmarks/coverage_audit.py                  # 33 cells, 20,000 runs each (~3 minutes on 2 cores)
     python benchmarks/coverage_audit.py --quick          # 2,000 runs each (~20 s); the first 2,000 of the full run
     python benchmarks/coverage_audit.py --only kappa     # the cells whose name contains "kappa"
     python benchmarks/coverage_audit.py --seed 7 --jobs 1
@@ -39,6 +39,7 @@ from assay.stats import (
     calibration_test,
     cohen_kappa,
     demographic_parity_difference,
+    drop_difference,
     epochs_estimate,
     mcnemar,
     mean_estimate,
@@ -173,6 +174,36 @@ def paired_cover(method: str, pa: float, pb: float, phi: float, n: int) -> Draw:
     return draw
 
 
+def paired_clustered_agreeing(g: int, m: int, loss: float) -> Draw:
+    """b answers as a but loses a share `loss` of a's right answers, in g clusters of m (a's accuracy 0.5): the
+    true difference is loss / 2, and most data sets have no or one discordant pair."""
+    labels = np.repeat(np.arange(g), m)
+
+    def draw(rng: np.random.Generator, runs: int) -> Outcome:
+        ease = np.repeat(rng.normal(0, 1, (runs, g)), m, axis=1)  # symmetric about 0: a's accuracy is 0.5
+        a = (rng.random((runs, g * m)) < 1 / (1 + np.exp(-ease))).astype(float)
+        b = np.where(rng.random((runs, g * m)) < loss, 0.0, a)
+        pairs = zip(a, b, strict=True)
+        return covers((paired_difference(x, y, clusters=labels).difference for x, y in pairs), loss / 2)
+
+    return draw
+
+
+def drops(n: int, loss_a: float, loss_b: float) -> Draw:
+    """a and b (correlated, accuracy .7) lose a share loss_a / loss_b of their right answers under a perturbation."""
+    truth = 0.7 * (loss_a - loss_b)
+
+    def draw(rng: np.random.Generator, runs: int) -> Outcome:
+        ca = (rng.random((runs, n)) < 0.7).astype(float)
+        cb = np.where(rng.random((runs, n)) < 0.8, ca, (rng.random((runs, n)) < 0.7).astype(float))
+        pa = np.where(rng.random((runs, n)) < loss_a, 0.0, ca)
+        pb = np.where(rng.random((runs, n)) < loss_b, 0.0, cb)
+        results = (drop_difference(*rows).difference for rows in zip(ca, pa, cb, pb, strict=True))
+        return covers(results, truth)
+
+    return draw
+
+
 def paired_test(test: str, pa: float, pb: float, phi: float, n: int | None = None) -> Draw:
     """Rejection rate of the paired p-value (Bonett-Price z for 0/1) or McNemar's exact test; n=None: sample_size's."""
 
@@ -293,6 +324,8 @@ CELLS = [
     Cell("mean clustered t normal icc=.3 10x50", "coverage", clustered_normal_mean(0.3, 10, 50)),
     Cell("paired bonett_price .05 vs .02 phi=.3 n=100", "coverage", paired_cover("bonett_price", 0.05, 0.02, 0.3, 100)),
     Cell("paired t 0/1 .05 vs .02 phi=.3 n=100", "coverage", paired_cover("t", 0.05, 0.02, 0.3, 100)),
+    Cell("paired clustered 0/1 b loses 1% of a's 20x10", "coverage", paired_clustered_agreeing(20, 10, 0.01)),
+    Cell("drop_difference .2 vs .05 loss n=30", "coverage", drops(30, 0.2, 0.05)),
     Cell("paired bonett_price z .5 vs .5 phi=.3 n=100", "size", paired_test("paired", 0.5, 0.5, 0.3, 100)),
     Cell("mcnemar exact .5 vs .5 phi=.3 n=100", "size", paired_test("mcnemar", 0.5, 0.5, 0.3, 100)),
     Cell("unpaired agresti_caffo .02 vs .02 n=30+300", "size", unpaired_binary("size", 0.02, 0.02, 30, 300)),
