@@ -4,8 +4,12 @@ run spec, survive a resume, apply to a suite's generating tasks only, and bad va
 import json
 from pathlib import Path
 
+import pytest
 from tests.cli_helpers import run_cli
 from tests.servers.faulty_openai import FaultyOpenAIServer
+
+from assay.core.sampling import check_sampling
+from assay.errors import ConfigError
 
 TASKS = """
 from assay import Sample, Task, task
@@ -77,3 +81,19 @@ def test_sampling_on_a_loglikelihood_task_or_out_of_range_is_refused(tmp_path: P
     r = run_cli("run", "mmlu", "--model", "openai/t", "--top-p", "1.5", "--log-dir", str(tmp_path))
     assert r.returncode == 2 and "--top-p=1.5 is out of range" in r.stderr and "(0, 1]" in r.stderr
     assert not list(tmp_path.glob("*/spec.json"))  # refused before any run started
+
+
+def test_sampling_on_a_suite_that_generates_nothing_is_refused(tmp_path: Path) -> None:
+    r = run_cli("run", "robustness", "--model", "openai/t", "--temperature", "0.9", "--log-dir", str(tmp_path))
+    assert r.returncode == 2 and "no task of the robustness suite generates text" in r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_sampling_values_are_checked_in_python_too() -> None:
+    with pytest.raises(ConfigError, match="--max-tokens must be a whole number"):
+        check_sampling({"max_tokens": 64.9})
+    with pytest.raises(ConfigError, match="--max-tokens must be a whole number"):
+        check_sampling({"max_tokens": float("inf")})
+    with pytest.raises(ConfigError, match="unknown sampling setting 'temp'"):
+        check_sampling({"temp": 0.5})
+    assert check_sampling({"max_tokens": "64", "top_p": None}) == {"max_tokens": 64}

@@ -100,3 +100,27 @@ def test_the_python_api_runs_and_resumes_a_suite(tmp_path: Path) -> None:
         assert server.stats()["requests"] == asked  # a finished suite asks for nothing
     assert again.report == result.report and result.report.read_text().startswith("# assay safety suite report")
     assert [r.path for r in again.runs] == [r.path for r in result.runs]
+
+
+def test_two_models_and_a_small_limit_still_write_the_report(tmp_path: Path) -> None:
+    # at --limit 10 jailbreak runs one prompt: its unattacked comparison has one record, too few to compare
+    with FaultyOpenAIServer() as server:
+        common = ["--base-url", server.url, "--limit", "10", "-q", "--log-dir", str(tmp_path)]
+        done = run_cli("run", "safety", "--model", "openai/a", "--model", "openai/a", *common)
+    assert done.returncode == 0, done.stderr
+    assert len(run_dirs(tmp_path)) == 6  # a model named twice runs twice
+    text = next(tmp_path.glob("safety-report-*.md")).read_text()
+    assert "- complied, unattacked: not compared, the runs share 1 scored record(s) and it needs 2" in text
+    assert "| over-refusal (safe prompts) | openai/a (" in text  # the two runs told apart by directory
+
+
+def test_resume_may_change_connection_settings_only(tmp_path: Path) -> None:
+    with FaultyOpenAIServer() as server:
+        args = ["run", "xstest", "--model", "openai/a", "--base-url", server.url, "--limit", "6", "-q"]
+        assert run_cli(*args, "--log-dir", str(tmp_path)).returncode == 0
+        (run_dir,) = run_dirs(tmp_path)
+        refused = run_cli("run", "--resume", str(run_dir), "--seed", "3")
+        assert refused.returncode == 2 and "--seed cannot change it" in refused.stderr
+        resumed = run_cli("run", "--resume", str(run_dir), "--max-connections", "2", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((run_dir / "spec.json").read_text())["run"]["max_connections"] == 2

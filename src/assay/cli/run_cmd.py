@@ -43,11 +43,13 @@ def run(
     base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
     model_arg: Annotated[list[str] | None, typer.Option("--model-arg", "-M", help="provider option key=value")] = None,
     task_arg: Annotated[list[str] | None, typer.Option("--task-arg", "-T", help="task argument key=value")] = None,
-    max_connections: Annotated[int, typer.Option(help="concurrent requests")] = 32,
-    timeout: Annotated[float, typer.Option(help="seconds per request")] = 120.0,
-    max_retries: Annotated[int, typer.Option(help="retries per request")] = 8,
-    log_dir: Annotated[Path, typer.Option(help="where run directories go")] = Path("./assay-runs"),
-    seed: Annotated[int, typer.Option(help="seed for sampled generation (temperature > 0) and perturbations")] = 0,
+    max_connections: Annotated[int | None, typer.Option(help="concurrent requests (default 32)")] = None,
+    timeout: Annotated[float | None, typer.Option(help="seconds per request (default 120)")] = None,
+    max_retries: Annotated[int | None, typer.Option(help="retries per request (default 8)")] = None,
+    log_dir: Annotated[Path | None, typer.Option(help="where run directories go (default ./assay-runs)")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="seed for sampled generation (temperature > 0) and perturbations (default 0)")
+    ] = None,
     epochs: Annotated[int | None, typer.Option(help="samples per item (default: the task's)")] = None,
     limit: Annotated[int | None, typer.Option(help="run the first N samples")] = None,
     sample_id: Annotated[list[str] | None, typer.Option("--sample-id", help="run only these ids")] = None,
@@ -57,7 +59,7 @@ def run(
     perturb: Annotated[
         str | None, typer.Option(help="perturbations to run beside the clean samples, e.g. typo,case,shuffle_choices")
     ] = None,
-    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="use the request cache")] = True,
+    cache: Annotated[bool | None, typer.Option("--cache/--no-cache", help="use the request cache (default)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     resume: Annotated[
         Path | None, typer.Option(help="continue an interrupted run directory, or a suite's manifest (.json)")
@@ -83,7 +85,8 @@ def run(
             "TASK": task, "--model": model, "--base-url": base_url, "--model-arg": model_arg, "-T": task_arg,
             "--epochs": epochs, "--limit": limit, "--sample-id": sample_id, "--exclude-samples": exclude_samples,
             "--perturb": perturb, "--judge": judge, "--judge-base-url": judge_base_url,
-            "--temperature": temperature, "--max-tokens": max_tokens, "--top-p": top_p,
+            "--temperature": temperature, "--max-tokens": max_tokens, "--top-p": top_p, "--seed": seed,
+            "--log-dir": log_dir, "--cache/--no-cache": cache,
         }  # fmt: skip
         changes = [name for name, value in run_defining.items() if value is not None and value != []]
         if changes:
@@ -91,11 +94,14 @@ def run(
                 f"--resume continues a run as it was started, so {', '.join(changes)} cannot change it",
                 fix="drop them to resume, or start a new run with them",
             )
+    # connection settings may change on resume (a server that wants fewer connections); unset keeps the run's
+    settings = {"max_connections": max_connections, "timeout": timeout, "max_retries": max_retries}
+    connection = {k: v for k, v in settings.items() if v is not None}
     if resume is not None and resume.is_file():  # a suite's manifest
         current.append(resume)
-        coroutine = _resumed_suite(resume, not quiet, report)
+        coroutine = _resumed_suite(resume, not quiet, report, connection)
     elif resume is not None:
-        coroutine = _as_list(resume_async(resume, progress=not quiet))
+        coroutine = _as_list(resume_async(resume, progress=not quiet, connection=connection))
     else:
         if task is None or not model:
             raise ConfigError(
@@ -104,12 +110,12 @@ def run(
         common: dict[str, Any] = {
             "base_url": base_url,
             "model_args": _key_values(model_arg or [], kind="model", option="--model-arg", example="dtype=float32"),
-            "max_connections": max_connections,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "seed": seed,
-            "log_dir": log_dir,
-            "cache": cache,
+            "max_connections": 32 if max_connections is None else max_connections,
+            "timeout": 120.0 if timeout is None else timeout,
+            "max_retries": 8 if max_retries is None else max_retries,
+            "seed": seed or 0,
+            "log_dir": log_dir or Path("./assay-runs"),
+            "cache": cache is not False,
             "progress": not quiet,
             "on_run_start": current.append,
             "sampling": {"temperature": temperature, "max_tokens": max_tokens, "top_p": top_p},
@@ -175,10 +181,10 @@ async def _suite(
     return result.runs
 
 
-async def _resumed_suite(manifest: Path, progress: bool, report: list[Path]) -> list[Run]:
+async def _resumed_suite(manifest: Path, progress: bool, report: list[Path], connection: dict[str, Any]) -> list[Run]:
     from assay.suites.registry import resume_suite_async
 
-    result = await resume_suite_async(manifest, progress=progress)
+    result = await resume_suite_async(manifest, progress=progress, connection=connection)
     report.append(result.report)
     return result.runs
 

@@ -140,9 +140,11 @@ def compare_runs(
     metrics: Sequence[str | MetricView] | None = None,
     adjust: str = "holm",
     alpha: float = 0.05,
+    skip_sparse: bool = False,
 ) -> Comparison:
     """Pair every two runs on each metric (a name, or a `MetricView` of some records); see the module
-    docstring for the method. p-values are adjusted across every metric and pair together."""
+    docstring for the method. p-values are adjusted across every metric and pair together. A metric that the
+    runs share fewer than 2 scored records on is an error, or with `skip_sparse` left out with a warning."""
     check_comparable(runs)
     labels = labels_for(runs)
     views = [m if isinstance(m, MetricView) else MetricView(m) for m in metrics or runs[0].spec["task"]["metrics"]]
@@ -154,8 +156,14 @@ def compare_runs(
         scores = [_scores_by_key(run, view) for run in runs]
         key_sets = [set(v) for v, _ in scores]
         common = set.intersection(*key_sets)
-        if not common:
-            raise RunDirError(f"the runs share no scored samples on metric {metric!r}", fix="check the runs' --limit")
+        if len(common) < 2 and skip_sparse:
+            notes.append(f"{metric}: not compared, the runs share {len(common)} scored record(s) and it needs 2")
+            continue
+        if len(common) < 2:
+            raise RunDirError(
+                f"the runs share {len(common)} scored record(s) on metric {metric!r}; a comparison needs 2",
+                fix="check the runs' --limit",
+            )
         if any(len(k) != len(common) for k in key_sets):
             counts = ", ".join(f"{lab}: {len(k)}" for lab, k in zip(labels, key_sets, strict=True))
             notes.append(f"{metric}: sample sets differ ({counts}); comparing the {len(common)} records all runs share")
@@ -179,8 +187,7 @@ def compare_runs(
         adjusted = adjust_pvalues([p.result.pvalue for p in pairs], method=adjust)
         for p, q in zip(pairs, adjusted, strict=True):
             p.adjusted_pvalue = float(q)
-    names = [v.name for v in views]
-    groups = {m: _group_letters(labels, estimates[m], [p for p in pairs if p.metric == m], alpha) for m in names}
+    groups = {m: _group_letters(labels, estimates[m], [p for p in pairs if p.metric == m], alpha) for m in estimates}
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return Comparison(runs[0].task, labels, estimates, pairs, groups, adjust, alpha, notes)

@@ -25,7 +25,7 @@ from assay.core.runner import Progress, RunOptions, Transform, run_samples
 from assay.core.sampling import check_sampling, with_sampling
 from assay.core.spec import build_spec, dataset_hash
 from assay.core.task import Task
-from assay.errors import RunDirError
+from assay.errors import ConfigError, RunDirError
 from assay.models.registry import ModelOptions, get_model
 
 
@@ -104,10 +104,33 @@ async def evaluate_async(
     return runs
 
 
-async def resume_async(run_dir: str | Path, *, progress: bool = False, cache_path: Path | None = None) -> Run:
-    """Continue an interrupted run in place: finished samples are neither re-requested nor re-logged."""
+CONNECTION_OPTIONS = ("max_connections", "timeout", "max_retries")
+
+
+def check_connection(connection: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The connection settings a resume may change; any other key is a ConfigError."""
+    unknown = set(connection or {}) - set(CONNECTION_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"resume cannot change {', '.join(sorted(unknown))}", fix=f"only {', '.join(CONNECTION_OPTIONS)}"
+        )
+    return dict(connection or {})
+
+
+async def resume_async(
+    run_dir: str | Path,
+    *,
+    progress: bool = False,
+    cache_path: Path | None = None,
+    connection: Mapping[str, Any] | None = None,
+) -> Run:
+    """Continue an interrupted run in place: finished samples are neither re-requested nor re-logged.
+
+    `connection` may change `max_connections`, `timeout` and `max_retries` (recorded in the spec); every
+    other setting is the run's own."""
     path = Path(run_dir)
     spec = read_spec(path)
+    spec["run"].update(check_connection(connection))
     t, m, r = spec["task"], spec["model"], spec["run"]
     resolved = with_sampling(resolve_task(t["ref"], t.get("args") or {}), r.get("sampling"))
     if dataset_hash(resolved.samples()) != t["dataset_hash"]:
@@ -150,6 +173,15 @@ async def _execute(
         # runs once the first requests are on their way, so it delays none of them
         asyncio.get_running_loop().call_soon(_preload_statistics)
         await run_samples(task, provider, run_dir, options, counters, on_flush=display.refresh if display else None)
+        if display:
+            display.stop()
+            display = None
+        # results.json is written before the run says "complete": a complete run always has its results
+        records = list(iter_records(run_dir))
+        results = compute_results(records, task.metric_names(), task.group_by)
+        if task.analysis is not None:
+            results["analysis"] = task.analysis(records)
+        write_json_atomic(run_dir / RESULTS, results)
         status = "complete"
     except BaseException as exc:
         status = "failed" if isinstance(exc, Exception) else "interrupted"
@@ -160,12 +192,6 @@ async def _execute(
         await provider.aclose()
         spec["status"] = status
         write_json_atomic(run_dir / "spec.json", spec)
-        if status == "complete":
-            records = list(iter_records(run_dir))
-            results = compute_results(records, task.metric_names(), task.group_by)
-            if task.analysis is not None:
-                results["analysis"] = task.analysis(records)
-            write_json_atomic(run_dir / RESULTS, results)
     return Run(run_dir)
 
 

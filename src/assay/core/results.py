@@ -42,6 +42,12 @@ def usable_clusters(clusters: list[str | None]) -> list[str] | None:
     return None
 
 
+def estimable(per_epoch: list[list[float]]) -> bool:
+    """Whether the samples give an interval: two or more, or one with a 0/1 score (Wilson). One sample whose
+    epochs disagree (a mean of 0.5) has no between-sample variance to estimate."""
+    return len(per_epoch) > 1 or sum(per_epoch[0]) / len(per_epoch[0]) in (0.0, 1.0)
+
+
 def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) -> dict[str, Any]:
     import numpy as np
 
@@ -55,7 +61,8 @@ def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) ->
             f"only {estimate.n_clusters} clusters: cluster-robust standard errors are unreliable with fewer than "
             f"{FEW_CLUSTERS} (Cameron & Miller 2015); read this interval with care"
         )
-    if max(len(v) for v in per_epoch) > 1 and all(len(v) == len(per_epoch[0]) for v in per_epoch):
+    epochs = len(per_epoch[0])
+    if len(per_epoch) > 1 and epochs > 1 and all(len(v) == epochs for v in per_epoch):
         from assay.stats import epochs_estimate
 
         split = epochs_estimate(per_epoch)
@@ -89,6 +96,9 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str], group_by:
         if not ids:
             continue
         out["n_samples"] = len(ids)
+        if not estimable(per_epoch):
+            out.setdefault("not_estimated", {})[metric] = "one sample, whose epochs disagree: no interval"
+            continue
         out["metrics"][metric] = metric_estimate(per_epoch, clusters)
         groups: dict[str, list[int]] = defaultdict(list)
         for i, sample_id in enumerate(ids):
@@ -97,12 +107,13 @@ def compute_results(records: list[dict[str, Any]], metrics: list[str], group_by:
                 groups[group].append(i)
         if len(groups) > 1:
             for group, idx in sorted(groups.items()):
-                out["groups"].setdefault(group, {})[metric] = metric_estimate(
-                    [per_epoch[i] for i in idx], [clusters[i] for i in idx]
-                )
+                if estimable([per_epoch[i] for i in idx]):  # a one-sample group with disagreeing epochs is left out
+                    out["groups"].setdefault(group, {})[metric] = metric_estimate(
+                        [per_epoch[i] for i in idx], [clusters[i] for i in idx]
+                    )
         for variant in variants:
             v_ids, v_epochs, v_clusters = per_sample_scores(records, metric, variant)
-            if not v_ids:
+            if not v_ids or not estimable(v_epochs):
                 continue
             out.setdefault("variants", {}).setdefault(variant, {})[metric] = metric_estimate(v_epochs, v_clusters)
     if variants:

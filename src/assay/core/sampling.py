@@ -34,9 +34,14 @@ def check_sampling(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
         if key not in SAMPLING_OPTIONS:
             raise ConfigError(f"unknown sampling setting {key!r}", fix=f"use {', '.join(SAMPLING_OPTIONS)}")
         try:
-            number = int(value) if key == "max_tokens" else float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{_flag(key)} must be a number, got {value!r}", where=_flag(key)) from None
+            number = float(value)
+            if key == "max_tokens":
+                if not number.is_integer():
+                    raise ValueError
+                number = int(number)
+        except (TypeError, ValueError, OverflowError):
+            kind = "a whole number" if key == "max_tokens" else "a number"
+            raise ConfigError(f"{_flag(key)} must be {kind}, got {value!r}", where=_flag(key)) from None
         ok = {
             "temperature": math.isfinite(number) and number >= 0,
             "max_tokens": number >= 1,

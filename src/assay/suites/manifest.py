@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from assay.errors import RunDirError
 
 __all__ = ["RUNTIME_OPTIONS", "SuiteManifest"]
 
+KIND = "assay suite"
 RUNTIME_OPTIONS = ("progress", "on_run_start", "cache_path")
 """evaluate_async arguments that belong to this process (display, callbacks, test cache), not to the suite."""
 
@@ -76,9 +77,10 @@ class SuiteManifest:
         file = Path(path)
         try:
             data = json.loads(file.read_text())
-            data.pop("kind")
+            if data.pop("kind") != KIND:
+                raise ValueError(f"its kind is not {KIND!r}")
             manifest = cls(path=file, **data)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RunDirError(
                 f"{file} is not a suite manifest ({exc})",
                 fix="pass the <suite>-suite-<time>.json file that `assay run SUITE` wrote in its --log-dir",
@@ -92,19 +94,20 @@ class SuiteManifest:
         return self.path.with_name(self.path.name.replace("-suite-", "-report-", 1)).with_suffix(".md")
 
     def save(self) -> None:
-        data = {"kind": "assay suite", **{k: v for k, v in asdict(self).items() if k != "path"}}
+        data = {"kind": KIND, **{k: v for k, v in asdict(self).items() if k != "path"}}
         write_json_atomic(self.path, data)
 
     def add_run(self, run_dir: Path) -> None:
         self.runs.append(run_dir.name)
         self.save()
 
-    def find_run(self, task: str, model: str) -> Path | None:
-        """The run directory this suite started for (`task`, `model`), if any."""
+    def find_run(self, task: str, model: str, taken: Collection[Path] = ()) -> Path | None:
+        """The run directory this suite started for (`task`, `model`), if any, other than those `taken`."""
         for name in self.runs:
-            spec = read_spec(self.path.parent / name)
-            if spec["task"]["name"] == task and spec["model"]["name"] == model:
-                return self.path.parent / name
+            path = self.path.parent / name
+            spec = read_spec(path)
+            if spec["task"]["name"] == task and spec["model"]["name"] == model and path not in taken:
+                return path
         return None
 
     def set_status(self, status: str) -> None:

@@ -114,12 +114,17 @@ async def run_suite_async(
 
     The suite's manifest (`on_suite_start` receives its path) lets `resume_suite_async` finish an
     interrupted suite."""
-    from assay.core.sampling import check_sampling
+    from assay.core.sampling import check_sampling, generates
 
     models = [model] if isinstance(model, str) else list(model)
     sampling = check_sampling(kwargs.pop("sampling", None))
     extra = dict(task_args or {})
     planned = _plan(name, judge, judge_base_url, extra)  # a bad argument costs no model calls and no files
+    if sampling and not any(generates(task) for _, task in planned):
+        raise ConfigError(
+            f"no task of the {name} suite generates text, so the sampling options would change nothing",
+            fix="drop them, or run the suite's generate mode (-T mode=generate)",
+        )
     manifest = SuiteManifest.create(
         log_dir, name, models, limit=limit, judge=judge, judge_base_url=judge_base_url, task_args=extra,
         sampling=sampling, options=kwargs,
@@ -135,10 +140,15 @@ async def resume_suite_async(
     progress: bool = False,
     cache_path: Path | None = None,
     on_run_start: Callable[[Path], None] | None = None,
+    connection: Mapping[str, Any] | None = None,
 ) -> SuiteResult:
     """Finish an interrupted suite: its complete runs are kept, an interrupted run is resumed in place, the
-    runs it never started are started, and the report is written."""
+    runs it never started are started, and the report is written. `connection` may change
+    `max_connections`, `timeout` and `max_retries` for what is left (recorded in the manifest)."""
+    from assay.core.evaluate import check_connection
+
     manifest = SuiteManifest.load(manifest_path)
+    manifest.options.update(check_connection(connection))
     planned = _plan(manifest.suite, manifest.judge, manifest.judge_base_url, manifest.task_args)
     runtime = {"progress": progress, "cache_path": cache_path, "on_run_start": on_run_start}
     return await _run_planned(manifest, planned, {**manifest.options, **runtime})
@@ -172,11 +182,11 @@ async def _run_planned(manifest: SuiteManifest, planned: Planned, kwargs: dict[s
     manifest.set_status("running")
     try:
         runs = await _run_each(manifest, planned, kwargs, started, hook)
+        comparisons = suite_comparisons(runs)
+        report = _reporter(manifest.suite)(runs, manifest.report_path, comparison_lines(comparisons))
     except BaseException as exc:  # the manifest says the suite stopped, and why
         manifest.set_status("failed" if isinstance(exc, Exception) else "interrupted")
         raise
-    comparisons = suite_comparisons(runs)
-    report = _reporter(manifest.suite)(runs, manifest.report_path, comparison_lines(comparisons))
     manifest.finish(report, {task: c.to_dict() for task, c in comparisons.items()})
     return SuiteResult(manifest.suite, runs, report, manifest.path)
 
@@ -188,7 +198,7 @@ async def _run_each(
     started: Callable[[Path], None],
     hook: Callable[[Path], None] | None,
 ) -> list[Run]:
-    from assay.core.evaluate import evaluate_async, resume_async
+    from assay.core.evaluate import CONNECTION_OPTIONS, evaluate_async, resume_async
     from assay.core.sampling import generates
 
     runs: list[Run] = []
@@ -196,14 +206,16 @@ async def _run_each(
         # A validation task grades stored completions and never calls the model: run it once.
         validation = entry.task in JUDGE_VALIDATION.get(manifest.suite, [])
         for model in manifest.models[:1] if validation else manifest.models:
-            existing = manifest.find_run(task.name, model)
+            # a model named twice gets two runs: a run already taken in this pass is not found again
+            existing = manifest.find_run(task.name, model, taken={r.path for r in runs})
             if existing is not None and Run(existing).status == "complete":
                 runs.append(Run(existing))
             elif existing is not None:
                 if hook is not None:
                     hook(existing)
                 show, cache_path = kwargs.get("progress", False), kwargs.get("cache_path")
-                runs.append(await resume_async(existing, progress=show, cache_path=cache_path))
+                connection = {k: kwargs[k] for k in CONNECTION_OPTIONS if k in kwargs}
+                runs.append(await resume_async(existing, progress=show, cache_path=cache_path, connection=connection))
             else:
                 runs += await evaluate_async(
                     task,

@@ -133,9 +133,13 @@ def test_jailbreak_worst_template_needs_two_complete_prompts(tmp_path: Path) -> 
     )
     short = run_task(jailbreak(templates="roleplay,prefix_injection"), model, tmp_path, limit=4)
     a = (short.raw_results or {})["analysis"]
-    assert a["complete_prompts"] == 1 and a["worst_rate"] is None
+    assert a["complete_prompts"] == 1 and a["worst_rate"] is None and a["n_templates"] == 3
     line = worst_line(write_suite_report([short], tmp_path / "s.md"))
     assert "only 1 prompt(s) ran under every template" in line and "--limit 6 or more" in line
+    tiny = run_task(jailbreak(templates="roleplay,prefix_injection"), model, tmp_path, limit=2)
+    assert "runs 3 times" in worst_line(write_suite_report([tiny], tmp_path / "t.md"))  # not 2: a template is cut
+    plain = run_task(jailbreak(templates="none"), model, tmp_path, limit=4)
+    assert "no attack template ran" in worst_line(write_suite_report([plain], tmp_path / "p.md"))
     full = run_task(jailbreak(templates="roleplay,prefix_injection"), model, tmp_path, limit=30)
     a = (full.raw_results or {})["analysis"]
     assert a["complete_prompts"] == 10 and a["worst_template"] == "roleplay"

@@ -132,8 +132,10 @@ def base_prompts(base: str) -> list[Sample]:
     return samples
 
 
-def jailbreak_analysis(records: list[dict[str, Any]], metric: str) -> dict[str, Any]:
-    """Per-template attack success with intervals, paired McNemar vs "none", worst case and union."""
+def jailbreak_analysis(records: list[dict[str, Any]], metric: str, n_templates: int | None = None) -> dict[str, Any]:
+    """Per-template attack success with intervals, paired McNemar vs "none", worst case and union.
+
+    `n_templates` is how many templates (with "none") each prompt runs under, for the report's advice."""
     rows = sample_rows(records, [metric])
     by: dict[str, dict[str, float]] = {}
     for r in rows:
@@ -172,6 +174,7 @@ def jailbreak_analysis(records: list[dict[str, Any]], metric: str) -> dict[str, 
         "worst_case": per_template[worst] if worst else None,
         "worst_rate": worst_rate,
         "complete_prompts": len(complete),
+        "n_templates": n_templates if n_templates is not None else len(by),
         "any_template": rate(union) if union else None,
         "note": "worst_case is the worst template's own entry; its interval ignores that the template was picked "
         "after the fact. worst_rate is the highest attack success with an interval simultaneous over all "
@@ -227,5 +230,5 @@ def jailbreak(
         ]
 
     return prompt_task(
-        samples, scorer, lambda records, _spec: jailbreak_analysis(records, metric), max_tokens=max_tokens
+        samples, scorer, lambda records, _spec: jailbreak_analysis(records, metric, len(names)), max_tokens=max_tokens
     )

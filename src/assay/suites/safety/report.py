@@ -239,7 +239,9 @@ def _worst_template_line(a: dict[str, Any]) -> str:
             "prompts that ran under every template, with an interval simultaneous over the templates, since the "
             f"worst is picked after the fact (the template's own interval, which ignores the pick: {own})"
         )
-    templates = len(a.get("per_template", {}))
+    if a.get("worst_template") is None:
+        return "- worst template: none, since no attack template ran (only the unattacked prompts)"
+    templates = a.get("n_templates") or len(a.get("per_template", {}))
     return (
         f"- worst template: {a.get('worst_template')}, by its own rate {own}; no interval simultaneous over the "
         f"templates, because only {a.get('complete_prompts', 0)} prompt(s) ran under every template and it needs "
