@@ -124,3 +124,11 @@ def test_resume_may_change_connection_settings_only(tmp_path: Path) -> None:
         resumed = run_cli("run", "--resume", str(run_dir), "--max-connections", "2", "-q")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((run_dir / "spec.json").read_text())["run"]["max_connections"] == 2
+
+
+def test_a_bad_model_is_refused_before_the_suite_writes_anything(tmp_path: Path) -> None:
+    r = run_cli("run", "safety", "--model", "openai/a", "--model-arg", "nope=1", "--log-dir", str(tmp_path))
+    assert r.returncode == 2 and "unknown model argument 'nope'" in r.stderr and "--resume" not in r.stderr
+    r = run_cli("run", "safety", "--model", "hf/smollm2", "--model-arg", "dtype=float8", "--log-dir", str(tmp_path))
+    assert r.returncode == 2 and "dtype" in r.stderr
+    assert not tmp_path.exists() or not list(tmp_path.iterdir())

@@ -17,6 +17,11 @@ PROVIDERS: dict[str, str] = {
     "openai": "assay.models.openai:OpenAIModel",
     "hf": "assay.models.hf:HFModel",
 }
+# provider prefix -> "module:function" that checks its model arguments without building the model
+ARGUMENT_CHECKS: dict[str, str] = {
+    "openai": "assay.models.openai_args:parse_openai_args",
+    "hf": "assay.models.hf_loading:parse_hf_args",
+}
 
 
 @dataclass(slots=True)
@@ -41,8 +46,8 @@ def split_model_string(model: str) -> tuple[str, str]:
     return provider, name
 
 
-def get_model(model: str, options: ModelOptions | None = None) -> Model:
-    """Build the provider for `model` ("openai/gpt-4o-mini", "hf/smollm2", ...)."""
+def _provider(model: str) -> tuple[str, str, str]:
+    """The provider prefix, the model name and the provider's "module:class"; a clear error when unknown."""
     provider, name = split_model_string(model)
     target = PROVIDERS.get(provider)
     if target is None:
@@ -51,6 +56,22 @@ def get_model(model: str, options: ModelOptions | None = None) -> Model:
             where="--model",
             fix=f"use one of: {', '.join(sorted(PROVIDERS))}",
         )
+    return provider, name, target
+
+
+def check_model(model: str, model_args: dict[str, str] | None = None) -> None:
+    """Raise the error `get_model` would for a bad model string or model argument, without building the
+    model (loading weights can take seconds), so that a suite can refuse it before it starts."""
+    provider, _, _ = _provider(model)
+    check = ARGUMENT_CHECKS.get(provider)
+    if check is not None and model_args:
+        module_name, function = check.split(":")
+        getattr(importlib.import_module(module_name), function)(dict(model_args))
+
+
+def get_model(model: str, options: ModelOptions | None = None) -> Model:
+    """Build the provider for `model` ("openai/gpt-4o-mini", "hf/smollm2", ...)."""
+    _, name, target = _provider(model)
     module_name, class_name = target.split(":")
     cls: Any = getattr(importlib.import_module(module_name), class_name)
     instance: Model = cls(name, options or ModelOptions())

@@ -115,11 +115,14 @@ async def run_suite_async(
     The suite's manifest (`on_suite_start` receives its path) lets `resume_suite_async` finish an
     interrupted suite."""
     from assay.core.sampling import check_sampling, generates
+    from assay.models.registry import check_model
 
     models = [model] if isinstance(model, str) else list(model)
     sampling = check_sampling(kwargs.pop("sampling", None))
     extra = dict(task_args or {})
     planned = _plan(name, judge, judge_base_url, extra)  # a bad argument costs no model calls and no files
+    for m in models:
+        check_model(m, kwargs.get("model_args"))
     if sampling and not any(generates(task) for _, task in planned):
         raise ConfigError(
             f"no task of the {name} suite generates text, so the sampling options would change nothing",
