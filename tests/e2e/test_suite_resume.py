@@ -132,3 +132,20 @@ def test_a_bad_model_is_refused_before_the_suite_writes_anything(tmp_path: Path)
     r = run_cli("run", "safety", "--model", "hf/smollm2", "--model-arg", "dtype=float8", "--log-dir", str(tmp_path))
     assert r.returncode == 2 and "dtype" in r.stderr
     assert not tmp_path.exists() or not list(tmp_path.iterdir())
+
+
+def test_compare_two_suites_run_separately(tmp_path: Path) -> None:
+    with FaultyOpenAIServer() as server:
+        for model in ("openai/a", "openai/b"):
+            args = ["run", "safety", "--model", model, "--base-url", server.url, "--limit", "24", "-q"]
+            assert run_cli(*args, "--log-dir", str(tmp_path / model[-1])).returncode == 0
+    (a,), (b,) = (tmp_path / "a").glob("*.json"), (tmp_path / "b").glob("*.json")
+    shown = run_cli("compare", str(a), str(b))
+    assert shown.returncode == 0, shown.stderr
+    assert "### xstest" in shown.stdout and "| over-refusal (safe prompts) | openai/a - openai/b |" in shown.stdout
+    as_json = json.loads(run_cli("compare", str(a), str(b), "--format", "json").stdout)
+    assert set(as_json) == {"xstest", "harmful", "jailbreak"}
+    state = json.loads(b.read_text())
+    b.write_text(json.dumps({**state, "status": "interrupted"}))
+    unfinished = run_cli("compare", str(a), str(b))
+    assert unfinished.returncode == 2 and f"finish it first: assay run --resume {b}" in unfinished.stderr

@@ -11,7 +11,9 @@ from assay.errors import ConfigError
 
 
 def compare(
-    run_dirs: Annotated[list[Path], typer.Argument(help="two or more run directories of the same task")],
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="two or more run directories of the same task, or suite manifests (.json)")
+    ],
     metric: Annotated[list[str] | None, typer.Option("--metric", help="metrics to compare (default: all)")] = None,
     adjust: Annotated[str, typer.Option(help="p-value adjustment: holm, bonferroni, bh, by")] = "holm",
     alpha: Annotated[float, typer.Option(help="significance level for grouping")] = 0.05,
@@ -26,6 +28,9 @@ def compare(
     if contamination is not None:
         _compare_contaminated(run_dirs, contamination, metric, format)
         return
+    if any(p.is_file() for p in run_dirs):
+        _compare_suites(run_dirs, format)
+        return
 
     from assay.core.compare import compare_runs
     from assay.core.run import read_run
@@ -39,6 +44,31 @@ def compare(
         warnings.simplefilter("ignore")  # the warnings are printed in the comparison's footer
         result = compare_runs([read_run(p) for p in run_dirs], metrics=metric, adjust=adjust, alpha=alpha)
     typer.echo(RENDERERS[format](result))
+
+
+def _compare_suites(manifests: list[Path], format: str) -> None:
+    """Runs of the same suite made separately (one model each, say), compared as one suite on several models."""
+    import json
+
+    from assay.core.run import Run
+    from assay.errors import RunDirError
+    from assay.suites.comparisons import comparison_lines, suite_comparisons
+    from assay.suites.manifest import SuiteManifest
+
+    if not all(p.is_file() for p in manifests):
+        raise ConfigError("compare takes run directories or suite manifests, not both", fix="pass one kind")
+    loaded = [SuiteManifest.load(p) for p in manifests]
+    for m in loaded:
+        if m.status != "complete":
+            raise RunDirError(f"suite {m.path} is {m.status}", fix=f"finish it first: assay run --resume {m.path}")
+    if len({m.suite for m in loaded}) > 1:
+        raise ConfigError(f"cannot compare different suites: {', '.join(sorted({m.suite for m in loaded}))}")
+    runs = [Run(m.path.parent / name) for m in loaded for name in m.runs]
+    comparisons = suite_comparisons(runs)
+    if format == "json":
+        typer.echo(json.dumps({task: c.to_dict() for task, c in comparisons.items()}, indent=2, default=str))
+    else:
+        typer.echo("\n".join(comparison_lines(comparisons)) or "no task ran on two or more models")
 
 
 def plan(

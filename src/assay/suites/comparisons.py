@@ -160,7 +160,7 @@ def comparison_lines(comparisons: dict[str, TaskComparison]) -> list[str]:
         "",
         "Each row is model a - model b on the same samples (clean samples only): the paired difference with its "
         "interval and the p-value of the test it inverts (assay.stats.paired_difference: Bonett-Price for 0/1 "
-        "scores, clustered where the task has clusters), Holm-adjusted across the task's rows, and McNemar's "
+        "scores, clustered where the task has clusters), Holm-adjusted, and McNemar's "
         "exact test for unclustered 0/1 scores. Under perturbations, each row is a's drop minus b's drop "
         "(clean - perturbed, per sample; positive: a loses more), paired by sample (t interval). Holm's "
         "adjustment is made within each table.",
