@@ -143,8 +143,9 @@ def test_compare_two_suites_run_separately(tmp_path: Path) -> None:
     shown = run_cli("compare", str(a), str(b))
     assert shown.returncode == 0, shown.stderr
     assert "### xstest" in shown.stdout and "| over-refusal (safe prompts) | openai/a - openai/b |" in shown.stdout
-    as_json = json.loads(run_cli("compare", str(a), str(b), "--format", "json").stdout)
-    assert set(as_json) == {"xstest", "harmful", "jailbreak"}
+    as_json = json.loads(run_cli("compare", str(a), str(b), "--format", "json", "--adjust", "bh").stdout)
+    assert set(as_json) == {"xstest", "harmful", "jailbreak"} and as_json["xstest"]["models"]["adjust"] == "bh"
+    assert run_cli("compare", str(a), str(b), "--metric", "refused").returncode == 2  # suites: headlines only
     state = json.loads(b.read_text())
     b.write_text(json.dumps({**state, "status": "interrupted"}))
     unfinished = run_cli("compare", str(a), str(b))

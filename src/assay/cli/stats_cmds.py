@@ -28,8 +28,12 @@ def compare(
     if contamination is not None:
         _compare_contaminated(run_dirs, contamination, metric, format)
         return
+    if adjust not in ("holm", "bonferroni", "bh", "by"):
+        raise ConfigError(f"unknown adjustment {adjust!r}", fix="use holm, bonferroni, bh or by")
     if any(p.is_file() for p in run_dirs):
-        _compare_suites(run_dirs, format)
+        if metric:
+            raise ConfigError("--metric is for run directories: suites compare each task's headline numbers")
+        _compare_suites(run_dirs, format, adjust, alpha)
         return
 
     from assay.core.compare import compare_runs
@@ -38,15 +42,13 @@ def compare(
 
     if format not in RENDERERS:
         raise ConfigError(f"unknown format {format!r}", fix=f"use one of: {', '.join(RENDERERS)}")
-    if adjust not in ("holm", "bonferroni", "bh", "by"):
-        raise ConfigError(f"unknown adjustment {adjust!r}", fix="use holm, bonferroni, bh or by")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the warnings are printed in the comparison's footer
         result = compare_runs([read_run(p) for p in run_dirs], metrics=metric, adjust=adjust, alpha=alpha)
     typer.echo(RENDERERS[format](result))
 
 
-def _compare_suites(manifests: list[Path], format: str) -> None:
+def _compare_suites(manifests: list[Path], format: str, adjust: str, alpha: float) -> None:
     """Runs of the same suite made separately (one model each, say), compared as one suite on several models."""
     import json
 
@@ -64,7 +66,7 @@ def _compare_suites(manifests: list[Path], format: str) -> None:
     if len({m.suite for m in loaded}) > 1:
         raise ConfigError(f"cannot compare different suites: {', '.join(sorted({m.suite for m in loaded}))}")
     runs = [Run(m.path.parent / name) for m in loaded for name in m.runs]
-    comparisons = suite_comparisons(runs)
+    comparisons = suite_comparisons(runs, adjust, alpha)
     if format == "json":
         typer.echo(json.dumps({task: c.to_dict() for task, c in comparisons.items()}, indent=2, default=str))
     else:

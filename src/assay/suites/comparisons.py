@@ -1,5 +1,5 @@
 """Paired model comparisons for a suite run on several models, every model against every other, sample by
-sample, with p-values Holm-adjusted within each of a task's two tables:
+sample, with p-values adjusted for multiplicity (Holm's by default) within each of a task's two tables:
 
 - each task's headline numbers on its clean samples (`assay.core.compare`);
 - for perturbed tasks, each model's drop under each perturbation against the other's (clean minus perturbed,
@@ -76,12 +76,13 @@ class DropComparison:
 
     task: str
     rows: list[dict[str, Any]]  # metric, variant, a, b, n, difference (Estimate dict), pvalue, adjusted_pvalue
+    adjust: str = "holm"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"task": self.task, "rows": self.rows}
+        return {"task": self.task, "rows": self.rows, "adjust": self.adjust}
 
 
-def drop_comparison(runs: Sequence[Run], metrics: Sequence[str]) -> DropComparison | None:
+def drop_comparison(runs: Sequence[Run], metrics: Sequence[str], adjust: str = "holm") -> DropComparison | None:
     """The difference in drops between every two runs under each perturbation they share (None without any)."""
     from assay.stats import adjust_pvalues, drop_difference
 
@@ -106,9 +107,9 @@ def drop_comparison(runs: Sequence[Run], metrics: Sequence[str]) -> DropComparis
                     {"metric": metric, "variant": variant, "a": labels[i], "b": labels[j], "n": len(ids),
                      "difference": result.difference.to_dict(), "pvalue": result.pvalue}
                 )  # fmt: skip
-    for row, adjusted in zip(rows, adjust_pvalues([r["pvalue"] for r in rows], method="holm"), strict=True):
+    for row, adjusted in zip(rows, adjust_pvalues([r["pvalue"] for r in rows], method=adjust), strict=True):
         row["adjusted_pvalue"] = float(adjusted)
-    return DropComparison(runs[0].task, rows) if rows else None
+    return DropComparison(runs[0].task, rows, adjust) if rows else None
 
 
 def _by_sample(records: list[dict[str, Any]], metric: str, variant: str) -> dict[str, tuple[float, str | None]]:
@@ -128,8 +129,9 @@ class TaskComparison:
         return {"models": self.models.to_dict(), "drops": self.drops.to_dict() if self.drops else None}
 
 
-def suite_comparisons(runs: Sequence[Run]) -> dict[str, TaskComparison]:
-    """Task name -> the paired comparisons of its runs, for every task that ran on two or more models."""
+def suite_comparisons(runs: Sequence[Run], adjust: str = "holm", alpha: float = 0.05) -> dict[str, TaskComparison]:
+    """Task name -> the paired comparisons of its runs, for every task that ran on two or more models;
+    p-values adjusted by `adjust` (holm, bonferroni, bh, by) within each table."""
     by_task: dict[str, list[Run]] = {}
     for run in runs:
         if run.task not in NOT_COMPARED:
@@ -142,8 +144,9 @@ def suite_comparisons(runs: Sequence[Run]) -> dict[str, TaskComparison]:
             # (a small --limit, unparsed judge verdicts) is left out and said so
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # its notes are printed in the report
-                headlines = compare_runs(group, metrics=headline_views(task, metrics), skip_sparse=True)
-            out[task] = TaskComparison(headlines, drop_comparison(group, metrics))
+                views = headline_views(task, metrics)
+                headlines = compare_runs(group, metrics=views, adjust=adjust, alpha=alpha, skip_sparse=True)
+            out[task] = TaskComparison(headlines, drop_comparison(group, metrics, adjust))
     return out
 
 
@@ -160,9 +163,9 @@ def comparison_lines(comparisons: dict[str, TaskComparison]) -> list[str]:
         "",
         "Each row is model a - model b on the same samples (clean samples only): the paired difference with its "
         "interval and the p-value of the test it inverts (assay.stats.paired_difference: Bonett-Price for 0/1 "
-        "scores, clustered where the task has clusters), Holm-adjusted, and McNemar's "
+        "scores, clustered where the task has clusters), adjusted for multiplicity, and McNemar's "
         "exact test for unclustered 0/1 scores. Under perturbations, each row is a's drop minus b's drop "
-        "(clean - perturbed, per sample; positive: a loses more), paired by sample (t interval). Holm's "
+        "(clean - perturbed, per sample; positive: a loses more), paired by sample (t interval). The "
         "adjustment is made within each table.",
         "",
     ]
@@ -171,7 +174,7 @@ def comparison_lines(comparisons: dict[str, TaskComparison]) -> list[str]:
         lines += [f"### {task}", ""]
         if comparison.pairs:
             lines += [
-                "| comparison | a - b | difference [95% CI] | p | p (holm) | McNemar p |",
+                f"| comparison | a - b | difference [95% CI] | p | p ({comparison.adjust}) | McNemar p |",
                 "|---|---|---|---|---|---|",
             ]
         for pair in comparison.to_dict()["pairs"]:
@@ -186,7 +189,7 @@ def comparison_lines(comparisons: dict[str, TaskComparison]) -> list[str]:
             lines += [
                 f"#### {task}: drop under each perturbation, a - b",
                 "",
-                "| metric | perturbation | a - b | difference in drops [95% CI] | p | p (holm) |",
+                f"| metric | perturbation | a - b | difference in drops [95% CI] | p | p ({both.drops.adjust}) |",
                 "|---|---|---|---|---|---|",
             ]
             lines += [
