@@ -12,7 +12,7 @@ from typing import Any
 from assay.core.task import Task
 from assay.errors import ConfigError
 
-__all__ = ["SAMPLING_OPTIONS", "check_sampling", "generates", "with_sampling"]
+__all__ = ["SAMPLING_OPTIONS", "check_sampling", "is_generating", "with_sampling"]
 
 SAMPLING_OPTIONS = ("temperature", "max_tokens", "top_p")
 
@@ -54,7 +54,7 @@ def check_sampling(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def generates(task: Task) -> bool:
+def is_generating(task: Task) -> bool:
     """Whether the task's requests generate text (sampling settings apply), not score log-likelihoods."""
     return task.scorer.request_kind != "loglikelihood"
 
@@ -67,7 +67,7 @@ def with_sampling(task: Task, overrides: Mapping[str, Any] | None) -> Task:
     checked = check_sampling(overrides)
     if not checked:
         return task
-    if not generates(task):
+    if not is_generating(task):
         flags = ", ".join(_flag(k) for k in checked)
         raise ConfigError(
             f"task {task.name!r} scores choices by log-likelihood and generates nothing, so {flags} would change "

@@ -114,7 +114,7 @@ async def run_suite_async(
 
     The suite's manifest (`on_suite_start` receives its path) lets `resume_suite_async` finish an
     interrupted suite."""
-    from assay.core.sampling import check_sampling, generates
+    from assay.core.sampling import check_sampling, is_generating
     from assay.models.registry import check_model
 
     models = [model] if isinstance(model, str) else list(model)
@@ -123,7 +123,7 @@ async def run_suite_async(
     planned = _plan(name, judge, judge_base_url, extra)  # a bad argument costs no model calls and no files
     for m in models:
         check_model(m, kwargs.get("model_args"))
-    if sampling and not any(generates(task) for _, task in planned):
+    if sampling and not any(is_generating(task) for _, task in planned):
         raise ConfigError(
             f"no task of the {name} suite generates text, so the sampling options would change nothing",
             fix="drop them, or run the suite's generate mode (-T mode=generate)",
@@ -202,7 +202,7 @@ async def _run_each(
     hook: Callable[[Path], None] | None,
 ) -> list[Run]:
     from assay.core.evaluate import CONNECTION_OPTIONS, evaluate_async, resume_async
-    from assay.core.sampling import generates
+    from assay.core.sampling import is_generating
 
     runs: list[Run] = []
     for entry, task in planned:
@@ -226,7 +226,7 @@ async def _run_each(
                     perturb=list(entry.perturb),
                     limit=manifest.limit if manifest.limit is not None else entry.limit,
                     log_dir=manifest.path.parent,
-                    sampling=manifest.sampling if generates(task) else None,
+                    sampling=manifest.sampling if is_generating(task) else None,
                     on_run_start=started,
                     **kwargs,
                 )
