@@ -6,6 +6,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import duckdb
 from tests.cli_helpers import ASSAY, records, run_cli, run_dirs, wait_for_records
 from tests.servers.faulty_openai import FaultyOpenAIServer
 
@@ -100,6 +101,13 @@ def test_the_python_api_runs_and_resumes_a_suite(tmp_path: Path) -> None:
         assert server.stats()["requests"] == asked  # a finished suite asks for nothing
     assert again.report == result.report and result.report.read_text().startswith("# assay safety suite report")
     assert [r.path for r in again.runs] == [r.path for r in result.runs]
+    exported = run_cli("export", str(result.manifest))
+    assert exported.returncode == 0 and len(exported.stdout.split()) == 3  # one Parquet file per run
+    rows = duckdb.sql(
+        f"SELECT task, model, count(*) FROM read_parquet('{tmp_path}/*/samples.parquet', union_by_name=true) "
+        "GROUP BY ALL ORDER BY task"
+    ).fetchall()
+    assert rows == [("harmful", "openai/t", 12), ("jailbreak", "openai/t", 12), ("xstest", "openai/t", 12)]
 
 
 def test_two_models_and_a_small_limit_still_write_the_report(tmp_path: Path) -> None:

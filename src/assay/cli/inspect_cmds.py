@@ -38,15 +38,24 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run directory, or a sui
 
 
 def export(
-    run_dir: Annotated[Path, typer.Argument(help="a run directory")],
+    run_dir: Annotated[Path, typer.Argument(help="a run directory, or a suite's manifest (.json)")],
     format: Annotated[str, typer.Option("--format", help="parquet")] = "parquet",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="output file")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="output file (one run only)")] = None,
 ) -> None:
-    """Write one row per sample record (Parquet) for DuckDB, pandas or Polars."""
+    """Write one row per sample record (Parquet) for DuckDB, pandas or Polars; a suite: one file per run."""
     if format != "parquet":
         raise ConfigError(f"unknown export format {format!r}", fix="use --format parquet")
     from assay.core.export import export_parquet
     from assay.core.rundir import read_spec
 
+    if run_dir.is_file():  # a suite: samples.parquet in each run directory, one table together
+        from assay.suites.manifest import SuiteManifest
+
+        if output is not None:
+            raise ConfigError("--output is for one run; a suite writes samples.parquet in each run directory")
+        manifest = SuiteManifest.load(run_dir)
+        for name in manifest.runs:
+            typer.echo(str(export_parquet(manifest.path.parent / name)))
+        return
     read_spec(run_dir)  # a clear error if this is not a run directory
     typer.echo(str(export_parquet(run_dir, output)))

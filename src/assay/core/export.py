@@ -56,11 +56,19 @@ def records_to_rows(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def export_parquet(run_dir: Path, out: Path | None = None) -> Path:
+    """`run_dir`'s records as Parquet (default `run_dir/samples.parquet`), each row also naming the run's task,
+    model and directory, so that the files of several runs read as one table (`'LOG_DIR/*/samples.parquet'`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from assay.core.rundir import read_spec
+
     out = out or Path(run_dir) / "samples.parquet"
-    table = pa.table(records_to_rows(list(iter_records(Path(run_dir)))))
+    spec = read_spec(Path(run_dir))
+    rows = records_to_rows(list(iter_records(Path(run_dir))))
+    n = len(rows["sample_id"])
+    run = {"task": [spec["task"]["name"]] * n, "model": [spec["model"]["name"]] * n, "run": [Path(run_dir).name] * n}
+    table = pa.table({**run, **rows})
     tmp = out.with_name(f".{out.name}.tmp")
     pq.write_table(table, tmp)
     tmp.replace(out)

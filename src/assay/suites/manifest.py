@@ -28,6 +28,8 @@ RUNTIME_OPTIONS = ("progress", "on_run_start", "cache_path")
 
 @dataclass
 class SuiteManifest:
+    """A suite's record on disk: how it was called, its runs (directory names), status, report, comparisons."""
+
     path: Path
     suite: str
     models: list[str]
