@@ -30,6 +30,8 @@ def test_a_one_sample_group_with_disagreeing_epochs_is_left_out() -> None:
     assert one["metrics"] == {} and "one sample" in one["not_estimated"]["acc"]
     agreeing = compute_results(records({"a": [1.0, 1.0]}, {"a": "x"}), ["acc"])
     assert agreeing["metrics"]["acc"]["ci_low"] < 1.0  # one 0/1 sample: still Wilson's interval
+    graded = compute_results(records({"a": [0.7]}, {"a": "x"}), ["acc"])  # one graded score, one epoch
+    assert graded["metrics"]["acc"]["value"] == 0.7 and "not_estimated" not in graded
 
 
 def test_a_run_whose_results_fail_is_not_marked_complete(tmp_path: Path) -> None:

@@ -129,6 +129,8 @@ def test_resume_may_change_connection_settings_only(tmp_path: Path) -> None:
         (run_dir,) = run_dirs(tmp_path)
         refused = run_cli("run", "--resume", str(run_dir), "--seed", "3")
         assert refused.returncode == 2 and "--seed cannot change it" in refused.stderr
+        bad = run_cli("run", "--resume", str(run_dir), "--max-connections", "0")
+        assert bad.returncode == 2 and "--max-connections=0 is not an integer >= 1" in bad.stderr
         resumed = run_cli("run", "--resume", str(run_dir), "--max-connections", "2", "-q")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((run_dir / "spec.json").read_text())["run"]["max_connections"] == 2
@@ -154,6 +156,13 @@ def test_compare_two_suites_run_separately(tmp_path: Path) -> None:
     as_json = json.loads(run_cli("compare", str(a), str(b), "--format", "json", "--adjust", "bh").stdout)
     assert set(as_json) == {"xstest", "harmful", "jailbreak"} and as_json["xstest"]["models"]["adjust"] == "bh"
     assert run_cli("compare", str(a), str(b), "--metric", "refused").returncode == 2  # suites: headlines only
+    assert "given twice" in run_cli("compare", str(a), str(a)).stderr
+    assert "unknown format 'latex' for suites" in run_cli("compare", str(a), str(b), "--format", "latex").stderr
+    state = json.loads(b.read_text())
+    b.write_text(json.dumps({**state, "limit": 12}))
+    assert "differ in --limit (24 vs 12): their samples do not pair" in run_cli("compare", str(a), str(b)).stderr
+    b.write_text(json.dumps({**state, "sampling": {"temperature": 0.7}}))
+    assert "differ in sampling: {} vs {'temperature': 0.7}" in run_cli("compare", str(a), str(b)).stdout
     state = json.loads(b.read_text())
     b.write_text(json.dumps({**state, "status": "interrupted"}))
     unfinished = run_cli("compare", str(a), str(b))

@@ -59,18 +59,34 @@ def _compare_suites(manifests: list[Path], format: str, adjust: str, alpha: floa
 
     if not all(p.is_file() for p in manifests):
         raise ConfigError("compare takes run directories or suite manifests, not both", fix="pass one kind")
+    if format not in ("table", "markdown", "json"):
+        raise ConfigError(f"unknown format {format!r} for suites", fix="use table or markdown (the same), or json")
+    if len({p.resolve() for p in manifests}) < len(manifests):
+        raise ConfigError("a suite manifest is given twice", fix="give each suite once")
     loaded = [SuiteManifest.load(p) for p in manifests]
     for m in loaded:
         if m.status != "complete":
             raise RunDirError(f"suite {m.path} is {m.status}", fix=f"finish it first: assay run --resume {m.path}")
-    if len({m.suite for m in loaded}) > 1:
-        raise ConfigError(f"cannot compare different suites: {', '.join(sorted({m.suite for m in loaded}))}")
+    first, notes = loaded[0], []
+    for m in loaded[1:]:
+        # these change the samples or what is scored: nothing would pair
+        for what, ours, theirs in (("suite", first.suite, m.suite), ("--limit", first.limit, m.limit),
+                                   ("-T", first.task_args, m.task_args)):  # fmt: skip
+            if ours != theirs:
+                raise ConfigError(
+                    f"{first.path} and {m.path} differ in {what} ({ours!r} vs {theirs!r}): their samples do not pair",
+                    fix="compare suites run the same way",
+                )
+        # these are legitimate contrasts (temperature 0 against 0.7), but the reader must know
+        for what, ours, theirs in (("sampling", first.sampling, m.sampling), ("--judge", first.judge, m.judge)):
+            if ours != theirs:
+                notes.append(f"note: {first.path.name} and {m.path.name} differ in {what}: {ours!r} vs {theirs!r}")
     runs = [Run(m.path.parent / name) for m in loaded for name in m.runs]
     comparisons = suite_comparisons(runs, adjust, alpha)
     if format == "json":
         typer.echo(json.dumps({task: c.to_dict() for task, c in comparisons.items()}, indent=2, default=str))
     else:
-        typer.echo("\n".join(comparison_lines(comparisons)) or "no task ran on two or more models")
+        typer.echo("\n".join([*notes, *comparison_lines(comparisons)]) or "no task ran on two or more models")
 
 
 def plan(

@@ -108,13 +108,22 @@ CONNECTION_OPTIONS = ("max_connections", "timeout", "max_retries")
 
 
 def check_connection(connection: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The connection settings a resume may change; any other key is a ConfigError."""
+    """The connection settings a resume may change, checked; any other key or a bad value is a ConfigError."""
     unknown = set(connection or {}) - set(CONNECTION_OPTIONS)
     if unknown:
         raise ConfigError(
             f"resume cannot change {', '.join(sorted(unknown))}", fix=f"only {', '.join(CONNECTION_OPTIONS)}"
         )
-    return dict(connection or {})
+    allowed = {"max_connections": (int, 1, "an integer >= 1"), "timeout": (float, 1e-9, "a number of seconds > 0")}
+    allowed["max_retries"] = (int, 0, "an integer >= 0")
+    checked = {}
+    for key, value in (connection or {}).items():
+        kind, least, what = allowed[key]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= least
+        if not ok or (kind is int and value != int(value)):
+            raise ConfigError(f"--{key.replace('_', '-')}={value!r} is not {what}", fix=f"use {what}")
+        checked[key] = kind(value)
+    return checked
 
 
 async def resume_async(

@@ -57,7 +57,8 @@ def records_to_rows(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 def export_parquet(run_dir: Path, out: Path | None = None) -> Path:
     """`run_dir`'s records as Parquet (default `run_dir/samples.parquet`), each row also naming the run's task,
-    model and directory, so that the files of several runs read as one table (`'LOG_DIR/*/samples.parquet'`)."""
+    model and directory, so that the files of several runs read as one table: in DuckDB,
+    `read_parquet('LOG_DIR/*/samples.parquet', union_by_name=true)` (tasks have different score columns)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -43,9 +43,10 @@ def usable_clusters(clusters: list[str | None]) -> list[str] | None:
 
 
 def estimable(per_epoch: list[list[float]]) -> bool:
-    """Whether the samples give an interval: two or more, or one with a 0/1 score (Wilson). One sample whose
-    epochs disagree (a mean of 0.5) has no between-sample variance to estimate."""
-    return len(per_epoch) > 1 or sum(per_epoch[0]) / len(per_epoch[0]) in (0.0, 1.0)
+    """Whether the samples can be summarised: two or more, or one whose epochs agree (its one value, with
+    Wilson's interval for 0/1 or no interval otherwise). One sample whose epochs disagree is left out: its
+    mean would pass for a score it never had, with no between-sample variance to measure."""
+    return len(per_epoch) > 1 or len(set(per_epoch[0])) == 1
 
 
 def metric_estimate(per_epoch: list[list[float]], clusters: list[str | None]) -> dict[str, Any]:

@@ -39,5 +39,7 @@ def run_table(run: Run) -> str:
         if m.get("warning"):
             by_text.setdefault(m["warning"], []).append(name)
     warnings = [f"warning ({', '.join(names)}): {text}\n" for text, names in by_text.items()]
+    skipped = (run.raw_results or {}).get("not_estimated", {})
+    warnings += [f"not estimated ({name}): {why}\n" for name, why in skipped.items()]
     footer = "".join(warnings) + f"status: {run.status}   run directory: {run.path}"
     return buffer.getvalue() + footer
