@@ -28,8 +28,8 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run directory, or a sui
         from assay.suites.manifest import SuiteManifest
 
         manifest = SuiteManifest.load(run_dir)
-        for name in manifest.runs:
-            typer.echo(read_run(manifest.path.parent / name).summary())
+        for path in manifest.run_dirs:
+            typer.echo(read_run(path).summary())
         report = f"   report: {manifest.path.parent / manifest.report}" if manifest.report else ""
         resume = "" if manifest.status == "complete" else f"   finish with: assay run --resume {run_dir}"
         typer.echo(f"suite {manifest.suite}: {manifest.status}{report}{resume}")
@@ -54,8 +54,8 @@ def export(
         if output is not None:
             raise ConfigError("--output is for one run; a suite writes samples.parquet in each run directory")
         manifest = SuiteManifest.load(run_dir)
-        for name in manifest.runs:
-            typer.echo(str(export_parquet(manifest.path.parent / name)))
+        for path in manifest.run_dirs:
+            typer.echo(str(export_parquet(path)))
         return
     read_spec(run_dir)  # a clear error if this is not a run directory
     typer.echo(str(export_parquet(run_dir, output)))

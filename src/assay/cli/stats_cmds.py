@@ -28,8 +28,10 @@ def compare(
     if contamination is not None:
         _compare_contaminated(run_dirs, contamination, metric, format)
         return
-    if adjust not in ("holm", "bonferroni", "bh", "by"):
-        raise ConfigError(f"unknown adjustment {adjust!r}", fix="use holm, bonferroni, bh or by")
+    from assay.stats.multiplicity import ADJUST_METHODS
+
+    if adjust not in ADJUST_METHODS:
+        raise ConfigError(f"unknown adjustment {adjust!r}", fix=f"use one of: {', '.join(ADJUST_METHODS)}")
     if any(p.is_file() for p in run_dirs):
         if metric:
             raise ConfigError("--metric is for run directories: suites compare each task's headline numbers")
@@ -81,7 +83,7 @@ def _compare_suites(manifests: list[Path], format: str, adjust: str, alpha: floa
         for what, ours, theirs in (("sampling", first.sampling, m.sampling), ("--judge", first.judge, m.judge)):
             if ours != theirs:
                 notes.append(f"note: {first.path.name} and {m.path.name} differ in {what}: {ours!r} vs {theirs!r}")
-    runs = [Run(m.path.parent / name) for m in loaded for name in m.runs]
+    runs = [Run(path) for m in loaded for path in m.run_dirs]
     comparisons = suite_comparisons(runs, adjust, alpha)
     if format == "json":
         typer.echo(json.dumps({task: c.to_dict() for task, c in comparisons.items()}, indent=2, default=str))

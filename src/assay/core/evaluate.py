@@ -104,7 +104,13 @@ async def evaluate_async(
     return runs
 
 
-CONNECTION_OPTIONS = ("max_connections", "timeout", "max_retries")
+# the connection settings a resume may change: name -> (type, least value, what is allowed)
+CONNECTION_SETTINGS: dict[str, tuple[type, float, str]] = {
+    "max_connections": (int, 1, "an integer >= 1"),
+    "timeout": (float, 1e-9, "a number of seconds > 0"),
+    "max_retries": (int, 0, "an integer >= 0"),
+}
+CONNECTION_OPTIONS = tuple(CONNECTION_SETTINGS)
 
 
 def check_connection(connection: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -114,11 +120,9 @@ def check_connection(connection: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ConfigError(
             f"resume cannot change {', '.join(sorted(unknown))}", fix=f"only {', '.join(CONNECTION_OPTIONS)}"
         )
-    allowed = {"max_connections": (int, 1, "an integer >= 1"), "timeout": (float, 1e-9, "a number of seconds > 0")}
-    allowed["max_retries"] = (int, 0, "an integer >= 0")
     checked = {}
     for key, value in (connection or {}).items():
-        kind, least, what = allowed[key]
+        kind, least, what = CONNECTION_SETTINGS[key]
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= least
         if not ok or (kind is int and value != int(value)):
             raise ConfigError(f"--{key.replace('_', '-')}={value!r} is not {what}", fix=f"use {what}")

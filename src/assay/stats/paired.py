@@ -52,19 +52,16 @@ class PairedResult:
         return self.summary()
 
 
-def _pvalue(t: float, value: float, df: float | None) -> float:
-    if math.isnan(t):  # se == 0: the difference is the same on every question (or cluster)
-        return 1.0 if value == 0 else 0.0
-    return float(2 * (norm_sf(abs(t)) if df is None else t_sf(abs(t), df)))
-
-
 def t_pvalue(e: Estimate) -> float:
     """The two-sided p-value of the t test (normal when `e.df` is None) that `e`'s interval inverts.
 
     >>> round(t_pvalue(Estimate(0.1, 0.05, 0.0, 0.2, 100, method="t", df=99)), 4)
     0.0482
     """
-    return _pvalue(e.value / e.se if e.se > 0 else math.nan, e.value, e.df)
+    if e.se <= 0:  # the difference is the same on every question (or cluster)
+        return 1.0 if e.value == 0 else 0.0
+    t = abs(e.value / e.se)
+    return float(2 * (norm_sf(t) if e.df is None else t_sf(t, e.df)))
 
 
 PAIRED_METHODS = ("auto", "t", "bonett_price")

@@ -103,10 +103,14 @@ class SuiteManifest:
         self.runs.append(run_dir.name)
         self.save()
 
+    @property
+    def run_dirs(self) -> list[Path]:
+        """The run directories this suite has started, in order (they sit beside the manifest)."""
+        return [self.path.parent / name for name in self.runs]
+
     def find_run(self, task: str, model: str, taken: Collection[Path] = ()) -> Path | None:
         """The run directory this suite started for (`task`, `model`), if any, other than those `taken`."""
-        for name in self.runs:
-            path = self.path.parent / name
+        for path in self.run_dirs:
             spec = read_spec(path)
             if spec["task"]["name"] == task and spec["model"]["name"] == model and path not in taken:
                 return path
